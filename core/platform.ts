@@ -1,0 +1,55 @@
+/**
+ * The seam between Rohas and its JavaScript runtime. Everything Bun-specific
+ * that core needs goes through here, so core and plugins can also run under
+ * Deno with another implementation of this module.
+ */
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import * as path from "node:path";
+
+export const platform = {
+  join: (...parts: string[]): string => path.join(...parts),
+  resolve: (...parts: string[]): string => path.resolve(...parts),
+  relative: (from: string, to: string): string => path.relative(from, to),
+  dirname: (p: string): string => path.dirname(p),
+
+  exists: async (p: string): Promise<boolean> => existsSync(p),
+  existsSync: (p: string): boolean => existsSync(p),
+  readText: (p: string): Promise<string> => readFile(p, "utf8"),
+  async writeText(p: string, text: string): Promise<void> {
+    await mkdir(path.dirname(p), { recursive: true });
+    await writeFile(p, text);
+  },
+
+  parseToml(text: string): unknown {
+    return Bun.TOML.parse(text);
+  },
+
+  /** Files under `dir` whose name ends with `ext`, sorted, recursively; [] when dir is missing. */
+  listFiles(dir: string, ext: string): string[] {
+    if (!existsSync(dir)) return [];
+    const out: string[] = [];
+    const walk = (d: string): void => {
+      for (const entry of readdirSync(d, { withFileTypes: true })) {
+        const full = path.join(d, entry.name);
+        if (entry.isDirectory()) walk(full);
+        else if (entry.name.endsWith(ext)) out.push(full);
+      }
+    };
+    walk(dir);
+    return out.sort();
+  },
+
+  isDirectory(p: string): boolean {
+    return existsSync(p) && statSync(p).isDirectory();
+  },
+
+  env(name: string): string | undefined {
+    return process.env[name];
+  },
+
+  /** True when this process is the `bun build --compile` executable. */
+  isCompiled(): boolean {
+    return import.meta.url.includes("$bunfs") || import.meta.url.includes("~BUN");
+  },
+};

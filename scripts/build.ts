@@ -1,0 +1,40 @@
+/**
+ * `bun run build`: the Workbench's static files, then the single executable
+ * dist/rohas with everything embedded (templates, Workbench, lmdb's addon).
+ */
+import { existsSync, mkdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+
+const root = resolve(import.meta.dir, "..");
+const outfile = join(root, "dist", "rohas");
+mkdirSync(join(root, "dist"), { recursive: true });
+
+const started = performance.now();
+if (existsSync(join(root, "scripts", "build-workbench.ts"))) {
+  const wb = Bun.spawnSync([process.execPath, join(root, "scripts", "build-workbench.ts")], { cwd: root, stdout: "inherit", stderr: "inherit" });
+  if (wb.exitCode !== 0) {
+    console.error("build failed: the Workbench did not build");
+    process.exit(1);
+  }
+}
+
+const plugins: Bun.BunPlugin[] = [];
+if (existsSync(join(root, "scripts", "lmdb-embed.ts"))) {
+  const { lmdbEmbedPlugin } = (await import(join(root, "scripts", "lmdb-embed.ts"))) as { lmdbEmbedPlugin: Bun.BunPlugin };
+  plugins.push(lmdbEmbedPlugin);
+}
+
+const result = await Bun.build({
+  entrypoints: [join(root, "cli", "main.ts")],
+  compile: { outfile },
+  minify: { syntax: true, whitespace: true },
+  sourcemap: "linked",
+  target: "bun",
+  plugins,
+});
+if (!result.success) {
+  for (const log of result.logs) console.error(log);
+  console.error("build failed");
+  process.exit(1);
+}
+console.log(`built ${outfile} in ${Math.round(performance.now() - started)} ms`);

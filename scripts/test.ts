@@ -1,0 +1,36 @@
+/**
+ * `bun run test`: builds the single binary (the end-to-end tests run it from
+ * outside the repository), then runs every bun test and the Python worker's
+ * pytest suite. Fails if anything fails.
+ */
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
+
+const root = resolve(import.meta.dir, "..");
+const run = (label: string, argv: string[]): boolean => {
+  console.log(`\n=== ${label}: ${argv.join(" ")}`);
+  const started = performance.now();
+  const proc = Bun.spawnSync(argv, { cwd: root, stdout: "inherit", stderr: "inherit", env: process.env });
+  console.log(`=== ${label}: ${proc.exitCode === 0 ? "ok" : `FAILED (exit ${proc.exitCode})`} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  return proc.exitCode === 0;
+};
+
+const results: boolean[] = [];
+results.push(run("build", [process.execPath, "run", "build"]));
+const extra = process.argv.slice(2);
+results.push(run("bun tests", [process.execPath, "test", ...extra]));
+
+const python = join(root, ".venv", "bin", "python");
+const pyTests = join(root, "plugins", "runtime-python");
+if (existsSync(pyTests)) {
+  if (!existsSync(python)) {
+    console.error("missing .venv: run ./scripts/setup first");
+    results.push(false);
+  } else {
+    results.push(run("python tests", [python, "-m", "pytest", "-q", pyTests]));
+  }
+}
+
+const failed = results.filter((ok) => !ok).length;
+console.log(failed === 0 ? "\nall test suites passed" : `\n${failed} test suite(s) failed`);
+process.exit(failed === 0 ? 0 : 1);

@@ -79,7 +79,7 @@ export class AdapterError extends Error {
   constructor(
     readonly code: string,
     message: string,
-    readonly cause?: unknown,
+    override readonly cause?: unknown,
   ) {
     super(message);
     this.name = "AdapterError";

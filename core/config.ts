@@ -118,7 +118,9 @@ export async function loadConfig(projectDir: string): Promise<LoadedConfig> {
     return { config: defaultConfig(), projectDir, diagnostics: [] };
   }
   const text = await platform.readText(file);
-  return { ...parseConfig(text, file), projectDir, file };
+  // Diagnostics name the file as the user would type it, like schema files.
+  const display = platform.relative(process.cwd(), file) || file;
+  return { ...parseConfig(text, display), projectDir, file };
 }
 
 export function parseConfig(text: string, file: string): { config: RohasConfig; diagnostics: Diagnostic[] } {

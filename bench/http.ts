@@ -1,0 +1,220 @@
+/**
+ * POST /users with a validated two-field JSON body, three ways in one run:
+ *   raw Bun.serve (JSON.parse + hand check), raw Elysia with a TypeBox body
+ *   schema, and Rohas (server-elysia → engine → TypeScript handler → one
+ *   triggered event on the memory adapter, telemetry on).
+ * Prints requests/s, p99 latency and the ratios. Goal: Rohas ≥ 0.8× Elysia.
+ *
+ *   bun bench/http.ts [--duration 10] [--connections 50] [--warmup 3]
+ *
+ * Load comes from `wrk` when installed (`apt-get install wrk`), else from a
+ * Bun load generator run in a separate process (this file with --load).
+ */
+import { Elysia, t } from "elysia";
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Rohas } from "../core/rohas.ts";
+import { builtinPlugins } from "../plugins/builtin.ts";
+
+interface Options {
+  duration: number;
+  connections: number;
+  warmup: number;
+}
+
+interface Result {
+  name: string;
+  rps: number;
+  p99Ms: number;
+  errors: number;
+}
+
+const BODY = JSON.stringify({ name: "Ada Lovelace", email: "ada@example.com" });
+
+function option(args: string[], name: string, fallback: number): number {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && args[i + 1] ? Number(args[i + 1]) : fallback;
+}
+
+// ---------------------------------------------------------------- load generators
+
+/** `wrk` with a Lua script for the POST; parses Requests/sec and the 99% latency. */
+async function runWrk(url: string, seconds: number, connections: number): Promise<Omit<Result, "name">> {
+  const dir = mkdtempSync(join(tmpdir(), "rohas-bench-"));
+  const script = join(dir, "post.lua");
+  writeFileSync(script, `wrk.method = "POST"\nwrk.body = '${BODY}'\nwrk.headers["Content-Type"] = "application/json"\n`);
+  const proc = Bun.spawn(["wrk", "-t1", `-c${connections}`, `-d${seconds}s`, "--latency", "-s", script, url], { stdout: "pipe", stderr: "pipe" });
+  const out = await new Response(proc.stdout).text();
+  await proc.exited;
+  rmSync(dir, { recursive: true, force: true });
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN);
+  const p99 = /\s99%\s+([\d.]+)(us|ms|s)/.exec(out);
+  const p99Ms = p99 ? Number(p99[1]) * (p99[2] === "us" ? 0.001 : p99[2] === "s" ? 1000 : 1) : NaN;
+  const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0);
+  const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  const errors = non2xx + (socketErrors ? socketErrors.slice(1).reduce((a, b) => a + Number(b), 0) : 0);
+  if (Number.isNaN(rps)) throw new Error(`could not read wrk output:\n${out}`);
+  return { rps, p99Ms, errors };
+}
+
+/** The fallback: N keep-alive fetch loops in a child process, so the server's process only serves. */
+async function runBunLoad(url: string, seconds: number, connections: number): Promise<Omit<Result, "name">> {
+  const proc = Bun.spawn([process.execPath, import.meta.path, "--load", url, String(seconds), String(connections)], { stdout: "pipe", stderr: "inherit" });
+  const out = await new Response(proc.stdout).text();
+  await proc.exited;
+  return JSON.parse(out) as Omit<Result, "name">;
+}
+
+async function loadWorker(url: string, seconds: number, connections: number): Promise<void> {
+  const latencies: number[] = [];
+  let errors = 0;
+  const end = performance.now() + seconds * 1000;
+  const init = { method: "POST", headers: { "content-type": "application/json" }, body: BODY };
+  const loop = async () => {
+    while (performance.now() < end) {
+      const t0 = performance.now();
+      try {
+        const res = await fetch(url, init);
+        await res.arrayBuffer();
+        if (res.status !== 200) errors++;
+      } catch {
+        errors++;
+      }
+      latencies.push(performance.now() - t0);
+    }
+  };
+  const started = performance.now();
+  await Promise.all(Array.from({ length: connections }, loop));
+  const elapsed = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  const p99Ms = latencies[Math.floor(latencies.length * 0.99)] ?? NaN;
+  process.stdout.write(JSON.stringify({ rps: latencies.length / elapsed, p99Ms, errors }));
+}
+
+// ---------------------------------------------------------------- servers under test
+
+function rawBun(): { url: string; stop: () => void } {
+  const server = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    async fetch(req) {
+      const body = (await req.json()) as { name?: unknown; email?: unknown };
+      if (typeof body?.name !== "string" || typeof body.email !== "string") return Response.json({ error: "invalid" }, { status: 400 });
+      return Response.json({ id: 1, name: body.name, email: body.email });
+    },
+  });
+  return { url: `http://127.0.0.1:${server.port}/users`, stop: () => server.stop(true) };
+}
+
+function rawElysia(): { url: string; stop: () => void } {
+  const app = new Elysia()
+    .post("/users", ({ body }) => ({ id: 1, name: body.name, email: body.email }), {
+      body: t.Object({ name: t.String(), email: t.String() }),
+    })
+    .listen({ hostname: "127.0.0.1", port: 0 });
+  return { url: `http://127.0.0.1:${app.server!.port}/users`, stop: () => void app.stop(true) };
+}
+
+/** A throwaway project: one API with a body shape, triggering one event with one handler. */
+function writeProject(): string {
+  const dir = mkdtempSync(join(tmpdir(), "rohas-bench-app-"));
+  const file = (path: string, text: string) => {
+    mkdirSync(join(dir, path, ".."), { recursive: true });
+    writeFileSync(join(dir, path), text);
+  };
+  file(
+    "config/rohas.toml",
+    `[project]\nname = "bench"\nlanguage = "typescript"\n[server]\nport = 0\n[adapter]\ntype = "memory"\n[telemetry]\ntype = "lmdb"\npath = ".rohas/telemetry"\n[workbench]\nenabled = false\n`,
+  );
+  file(
+    "schema/users.ro",
+    `input CreateUserInput { name: String  email: String }
+type User { id: Int  name: String  email: String }
+api CreateUser { method: POST  path: "/users"  body: CreateUserInput  response: User  triggers: [UserCreated] }
+event UserCreated { payload: User  handler: [on_user_created] }
+`,
+  );
+  file(
+    "src/handlers/api/CreateUser.ts",
+    `let id = 0;\nexport async function handler(req) {\n  return { id: ++id, name: req.body.name, email: req.body.email };\n}\n`,
+  );
+  file("src/handlers/events/on_user_created.ts", `export async function handler(event) {\n  return undefined;\n}\n`);
+  return dir;
+}
+
+async function rohasServer(): Promise<{ url: string; stop: () => Promise<void>; dir: string }> {
+  const dir = writeProject();
+  const rohas = await Rohas.create({ projectDir: dir, registry: builtinPlugins });
+  const result = await rohas.loadSchema();
+  if (!result.ok) throw new Error(`bench schema invalid: ${result.diagnostics.map((d) => d.message).join("; ")}`);
+  rohas.config.server.port = 0;
+  const engine = await rohas.serve(result.schema);
+  return {
+    url: `http://127.0.0.1:${rohas.config.server.port}/users`,
+    stop: async () => {
+      await engine.stop();
+    },
+    dir,
+  };
+}
+
+// ---------------------------------------------------------------- main
+
+async function measure(name: string, url: string, options: Options, generator: typeof runWrk): Promise<Result> {
+  const check = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: BODY });
+  if (check.status !== 200) throw new Error(`${name}: POST ${url} answered ${check.status}: ${await check.text()}`);
+  if (options.warmup > 0) await generator(url, options.warmup, options.connections);
+  const result = await generator(url, options.duration, options.connections);
+  return { name, ...result };
+}
+
+async function main(args: string[]): Promise<void> {
+  const options: Options = {
+    duration: option(args, "duration", 10),
+    connections: option(args, "connections", 50),
+    warmup: option(args, "warmup", 3),
+  };
+  const useWrk = Bun.which("wrk") !== null;
+  const generator = useWrk ? runWrk : runBunLoad;
+  console.log(
+    `POST /users, ${options.connections} connections, ${options.duration} s each (+${options.warmup} s warm-up), load: ${useWrk ? "wrk -t1" : "bun fetch loops (wrk not installed)"}`,
+  );
+
+  const results: Result[] = [];
+  const bun = rawBun();
+  results.push(await measure("raw Bun.serve", bun.url, options, generator));
+  bun.stop();
+
+  const elysia = rawElysia();
+  results.push(await measure("Elysia + TypeBox", elysia.url, options, generator));
+  elysia.stop();
+
+  const rohas = await rohasServer();
+  try {
+    results.push(await measure("Rohas (server-elysia)", rohas.url, options, generator));
+  } finally {
+    await rohas.stop();
+    rmSync(rohas.dir, { recursive: true, force: true });
+  }
+
+  const [base, elysiaResult, rohasResult] = results as [Result, Result, Result];
+  console.log("");
+  console.log(`${"server".padEnd(24)} ${"req/s".padStart(10)} ${"p99 ms".padStart(8)} ${"vs Bun".padStart(7)} ${"errors".padStart(7)}`);
+  for (const r of results) {
+    console.log(
+      `${r.name.padEnd(24)} ${r.rps.toFixed(0).padStart(10)} ${r.p99Ms.toFixed(2).padStart(8)} ${(r.rps / base.rps).toFixed(2).padStart(7)} ${String(r.errors).padStart(7)}`,
+    );
+  }
+  const ratio = rohasResult.rps / elysiaResult.rps;
+  console.log("");
+  console.log(`Rohas / Elysia throughput: ${ratio.toFixed(2)}x (goal >= 0.80x) ${ratio >= 0.8 ? "OK" : "BELOW GOAL"}`);
+  console.log(`Elysia / Bun throughput:   ${(elysiaResult.rps / base.rps).toFixed(2)}x`);
+}
+
+if (process.argv[2] === "--load") {
+  await loadWorker(process.argv[3]!, Number(process.argv[4]), Number(process.argv[5]));
+} else {
+  await main(process.argv.slice(2));
+  process.exit(0);
+}

@@ -1,0 +1,891 @@
+"""Rohas Python worker: runs a project's Python handlers for the runtime-python bridge.
+
+Standard library only. One worker is one long-lived process; the bridge keeps a pool.
+
+Protocol: frames in both directions are a 4-byte big-endian length followed by that many
+bytes of UTF-8 JSON. The bridge writes to our stdin and reads our stdout, which is reserved
+for frames: at start-up the protocol takes private copies of fds 0 and 1, fd 0 becomes
+/dev/null and fd 1 points at stderr, and sys.stdout/sys.stderr are replaced by streams that
+turn lines into log frames. So neither print() nor a C library writing to fd 1 can corrupt
+the protocol.
+
+Bridge -> worker
+  {"t": "call", "id": 1, "kind": "api", "name": "CreateUser", "args": [...],
+   "trace": {"traceId": "...", "spanId": "..."}}
+  {"t": "cancel", "id": 1}                    the call ran over its timeout
+  {"t": "resolve", "id": 2, "handlers": [{"kind": ..., "name": ...}]}
+  {"t": "preload", "handlers": [...]}         import handler modules ahead of the first call
+  {"t": "stop"}                               finish in-flight calls, then exit (EOF does too)
+
+Worker -> bridge
+  {"t": "ready", "pid": 123, "python": "3.11.7", "protocol": 1}
+  {"t": "ok", "id": 1, "result": ...}
+  {"t": "err", "id": 1, "error": {"type", "message", "traceback", "status"?}}
+  {"t": "log", "id": 1 | null, "level": "info", "msg": "...", "attrs": {...}?, "src": "logger"}
+  {"t": "trigger", "id": 1, "event": "UserCreated", "payload": ...}
+  {"t": "payload", "id": 1, "event": "UserCreated", "payload": ...}
+  {"t": "resolved", "id": 2, "problems": [...]}
+
+Handler conventions are those of Rohas v0.1.0 (see DESIGN.md): snake_case files under
+src/handlers/{api,events,cron,websockets} and src/middlewares.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextvars
+import dataclasses
+import datetime
+import decimal
+import enum
+import faulthandler
+import importlib
+import inspect
+import io
+import json
+import logging
+import os
+import platform
+import re
+import struct
+import sys
+import threading
+import traceback
+import typing
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+PROTOCOL_VERSION = 1
+HEADER = struct.Struct(">I")
+# A frame larger than this means the stream is out of step, not that a handler got a big request.
+MAX_FRAME = 1 << 30
+
+# ---------------------------------------------------------------------------------------------
+# Framing
+
+
+def _json_default(value: typing.Any) -> typing.Any:
+    """Turns what handlers usually return into JSON: pydantic models, dataclasses, dates, ..."""
+    model_dump = getattr(value, "model_dump", None)
+    if callable(model_dump) and not isinstance(value, type):
+        return model_dump(mode="json", by_alias=True)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        # Shallow on purpose: json calls us again for nested values that need it.
+        return {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+    if isinstance(value, (datetime.datetime, datetime.date, datetime.time)):
+        return value.isoformat()
+    if isinstance(value, datetime.timedelta):
+        return value.total_seconds()
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, (set, frozenset)):
+        return list(value)
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return base64.b64encode(bytes(value)).decode("ascii")
+    legacy_dict = getattr(value, "dict", None)  # pydantic v1 models
+    if callable(legacy_dict) and not isinstance(value, type):
+        return legacy_dict()
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def _make_encode() -> typing.Callable[[typing.Any], str]:
+    """A reusable JSON encoder. The C encoder is built once (json.dumps builds one per call);
+    without a markers dict it skips cycle checks, and a cycle ends in RecursionError."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:  # pure-Python json: fall back to the standard encoder
+        return json.JSONEncoder(default=_json_default, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode
+    iterencode = make(None, _json_default, json.encoder.encode_basestring, None, ":", ",", False, False, False)
+    join = "".join
+
+    def encode(value: typing.Any) -> str:
+        return join(iterencode(value, 0))
+
+    return encode
+
+
+_encode_json = _make_encode()
+
+
+def encode_frame(message: typing.Any) -> bytes:
+    """One frame: length prefix + UTF-8 JSON. Raises TypeError/ValueError for values JSON cannot carry."""
+    body = _encode_json(message).encode("utf-8")
+    return HEADER.pack(len(body)) + body
+
+
+class FrameError(Exception):
+    """The byte stream does not hold valid frames (the peer is out of step)."""
+
+
+class AttrDict(dict):  # type: ignore[type-arg]
+    """A dict that also reads as attributes, so `req.body` and `req["body"]` both work."""
+
+    __slots__ = ()
+
+    def __getattr__(self, key: str) -> typing.Any:
+        try:
+            return self[key]
+        except KeyError:
+            raise AttributeError(key) from None
+
+    def __setattr__(self, key: str, value: typing.Any) -> None:
+        self[key] = value
+
+
+# Every JSON object arrives as an AttrDict: cheaper here, in C, than converting arguments later.
+_decoder = json.JSONDecoder(object_hook=AttrDict)
+
+
+class FrameReader:
+    """Splits a byte stream into decoded frames, whatever the chunk boundaries."""
+
+    def __init__(self) -> None:
+        self._buffer = bytearray()
+
+    def feed(self, data: bytes) -> list[typing.Any]:
+        buffer = self._buffer
+        buffer += data
+        frames = []
+        start = 0
+        end = len(buffer)
+        decode = _decoder.raw_decode
+        while end - start >= 4:
+            (size,) = HEADER.unpack_from(buffer, start)
+            if size > MAX_FRAME:
+                raise FrameError(f"frame of {size} bytes announced: the stream is out of step")
+            if end - start - 4 < size:
+                break
+            try:
+                frames.append(decode(buffer[start + 4 : start + 4 + size].decode("utf-8"))[0])
+            except ValueError as error:
+                raise FrameError(f"frame is not JSON: {error}") from None
+            start += 4 + size
+        if start:
+            del buffer[:start]
+        return frames
+
+    @property
+    def pending_bytes(self) -> int:
+        return len(self._buffer)
+
+
+# ---------------------------------------------------------------------------------------------
+# Handler discovery
+
+
+def snake_case(name: str) -> str:
+    """CreateUser -> create_user; the same rules as core/handler-refs.ts snakeCase."""
+    s = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name)
+    s = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", s)
+    s = re.sub(r"[-\s]+", "_", s)
+    return s.lower()
+
+
+KINDS = ("api", "event", "cron", "websocket", "middleware")
+_FOLDERS = {
+    "api": "handlers/api",
+    "event": "handlers/events",
+    "cron": "handlers/cron",
+    "websocket": "handlers/websockets",
+    "middleware": "middlewares",
+}
+_SIGNATURES = {
+    "api": "(req, state)",
+    "event": "(event, state)",
+    "cron": "(req, state)",
+    "websocket": "(message, connection, state)",
+    "middleware": "(context, state)",
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class Location:
+    """Where a handler must live: file relative to src, module name, accepted function names."""
+
+    kind: str
+    name: str
+    relative_file: str
+    module: str
+    functions: tuple[str, ...]
+
+    @property
+    def signature(self) -> str:
+        return f"{self.functions[0]}{_SIGNATURES[self.kind]}"
+
+
+def handler_location(kind: str, name: str) -> Location:
+    if kind not in _FOLDERS:
+        raise ValueError(f"unknown handler kind {kind!r}")
+    folder = _FOLDERS[kind]
+    if kind in ("api", "cron"):
+        base = snake_case(name)
+        functions: tuple[str, ...] = (f"handle_{base}",)
+    elif kind == "event":
+        base = name
+        # v0.1.0 stubs named event handlers both ways; handle_<name> wins when both exist.
+        functions = (f"handle_{name}", name)
+    elif kind == "websocket":
+        base = name
+        functions = (name, f"handle_{name}")
+    else:
+        base = name
+        functions = (f"{snake_case(name)}_middleware",)
+    relative = f"{folder}/{base}.py"
+    module = f"{folder.replace('/', '.')}.{base}"
+    return Location(kind, name, relative, module, functions)
+
+
+class HandlerNotFound(Exception):
+    """The file or the function a handler needs is missing; carries what was expected."""
+
+    def __init__(self, location: Location, src_dir: Path, reason: str, found: list[str] | None = None):
+        self.location = location
+        self.reason = reason  # "missing-file" | "missing-function"
+        self.found = found or []
+        path = src_dir / location.relative_file
+        if reason == "missing-file":
+            message = f"{location.kind} handler {location.name!r} not found: expected {path} defining {location.signature}"
+        else:
+            names = " or ".join(location.functions)
+            message = f"{path} does not define {names} (expected {location.signature})"
+        super().__init__(message)
+
+
+_EMPTY = inspect.Parameter.empty
+
+
+@dataclasses.dataclass
+class Target:
+    """A resolved handler: the function plus what we learnt about its signature once."""
+
+    location: Location
+    function: typing.Callable[..., typing.Any]
+    is_async: bool
+    positional: int  # how many positional arguments it accepts (large for *args)
+    annotations: list[typing.Any]  # per positional parameter, _EMPTY when not annotated
+    second_is_state: bool
+
+
+def _state_like(param: inspect.Parameter, annotation: typing.Any) -> bool:
+    if param.name in ("state", "ctx", "_state"):
+        return True
+    name = getattr(annotation, "__name__", None) or (annotation if isinstance(annotation, str) else "")
+    return str(name).split(".")[-1] == "State"
+
+
+def _model_from_annotation(annotation: typing.Any) -> typing.Any:
+    """The class to build an argument with, or _EMPTY. Handles Optional[Model] and Model | None."""
+    if annotation is _EMPTY or annotation is None or isinstance(annotation, str):
+        return _EMPTY
+    if isinstance(annotation, type):
+        if hasattr(annotation, "model_validate") or dataclasses.is_dataclass(annotation):
+            return annotation
+        return _EMPTY
+    args = typing.get_args(annotation)
+    candidates = [a for a in args if a is not type(None)]
+    if len(candidates) == 1:
+        return _model_from_annotation(candidates[0])
+    return _EMPTY
+
+
+def inspect_target(location: Location, function: typing.Callable[..., typing.Any]) -> Target:
+    is_async = inspect.iscoroutinefunction(function) or inspect.iscoroutinefunction(
+        getattr(function, "__call__", None)
+    )
+    try:
+        signature = inspect.signature(function)
+    except (TypeError, ValueError):
+        return Target(location, function, is_async, 99, [], False)
+    try:
+        hints = typing.get_type_hints(function)
+    except Exception:  # unresolved forward references: fall back to the raw annotations
+        hints = dict(getattr(function, "__annotations__", {}) or {})
+    params = []
+    positional = 0
+    for param in signature.parameters.values():
+        if param.kind in (param.POSITIONAL_ONLY, param.POSITIONAL_OR_KEYWORD):
+            positional += 1
+            params.append(param)
+        elif param.kind == param.VAR_POSITIONAL:
+            positional = 99
+    annotations = [_model_from_annotation(hints.get(p.name, p.annotation)) for p in params]
+    second_is_state = len(params) >= 2 and _state_like(params[1], hints.get(params[1].name, params[1].annotation))
+    return Target(location, function, is_async, positional, annotations, second_is_state)
+
+
+class Registry:
+    """Finds handler functions under the project's src directory and caches what it found."""
+
+    def __init__(self, src_dir: Path) -> None:
+        self.src_dir = src_dir
+        self._targets: dict[tuple[str, str], Target] = {}
+
+    def resolve(self, kind: str, name: str) -> Target:
+        key = (kind, name)
+        target = self._targets.get(key)
+        if target is not None:
+            return target
+        location = handler_location(kind, name)
+        path = self.src_dir / location.relative_file
+        if not path.is_file():
+            raise HandlerNotFound(location, self.src_dir, "missing-file")
+        # Import errors propagate with the user's traceback; nothing is cached so a fix is seen.
+        module = importlib.import_module(location.module)
+        for function_name in location.functions:
+            function = getattr(module, function_name, None)
+            if callable(function):
+                target = inspect_target(location, function)
+                self._targets[key] = target
+                return target
+        found = sorted(n for n, v in vars(module).items() if callable(v) and not n.startswith("_") and getattr(v, "__module__", None) == module.__name__)
+        raise HandlerNotFound(location, self.src_dir, "missing-function", found)
+
+    def check(self, kind: str, name: str) -> dict[str, typing.Any] | None:
+        """None when the handler resolves, otherwise a problem description for the bridge."""
+        try:
+            self.resolve(kind, name)
+            return None
+        except HandlerNotFound as error:
+            loc = error.location
+            return {
+                "kind": kind,
+                "name": name,
+                "reason": error.reason,
+                "file": loc.relative_file,
+                "functions": list(loc.functions),
+                "signature": loc.signature,
+                "found": error.found,
+                "message": str(error),
+            }
+        except BaseException as error:  # noqa: BLE001 - import-time failures of user code
+            loc = handler_location(kind, name)
+            line = getattr(error, "lineno", None) if isinstance(error, SyntaxError) else None
+            file = getattr(error, "filename", None) if isinstance(error, SyntaxError) else None
+            if line is None:
+                frame = _last_user_frame(error.__traceback__)
+                if frame is not None:
+                    file, line = frame
+            return {
+                "kind": kind,
+                "name": name,
+                "reason": "import-failed",
+                "file": loc.relative_file,
+                "functions": list(loc.functions),
+                "signature": loc.signature,
+                "errorType": type(error).__name__,
+                "message": _error_message(error),
+                "errorFile": file,
+                "line": line,
+                "traceback": format_traceback(error),
+            }
+
+
+def _last_user_frame(tb: typing.Any) -> tuple[str, int] | None:
+    last = None
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if not filename.startswith("<") and "importlib" not in filename and filename != __file__:
+            last = (filename, tb.tb_lineno)
+        tb = tb.tb_next
+    return last
+
+
+# ---------------------------------------------------------------------------------------------
+# Errors
+
+
+def format_traceback(error: BaseException) -> str:
+    """The full traceback, starting at the first frame outside this module (the user's code)."""
+    tb = error.__traceback__
+    while tb is not None and tb.tb_frame.f_code.co_filename == __file__:
+        tb = tb.tb_next
+    if tb is None:
+        tb = error.__traceback__
+    return "".join(traceback.format_exception(type(error), error, tb))
+
+
+def _error_message(error: BaseException) -> str:
+    text = str(error)
+    return text if text else type(error).__name__
+
+
+def describe_error(error: BaseException) -> dict[str, typing.Any]:
+    described: dict[str, typing.Any] = {
+        "type": type(error).__name__,
+        "message": _error_message(error),
+        "traceback": format_traceback(error),
+    }
+    for attribute in ("status", "status_code"):
+        status = getattr(error, attribute, None)
+        if isinstance(status, int) and not isinstance(status, bool) and 100 <= status <= 599:
+            described["status"] = status
+            break
+    return described
+
+
+# ---------------------------------------------------------------------------------------------
+# What handlers see
+
+
+class Call:
+    """One handler call in flight."""
+
+    __slots__ = ("id", "kind", "name", "trace_id", "span_id", "started", "done", "timed_out")
+
+    def __init__(self, call_id: int, kind: str, name: str, trace_id: str, span_id: str) -> None:
+        self.id = call_id
+        self.kind = kind
+        self.name = name
+        self.trace_id = trace_id
+        self.span_id = span_id
+        self.started = False
+        self.done = False
+        self.timed_out = False
+
+
+_current_call: contextvars.ContextVar[Call | None] = contextvars.ContextVar("rohas_call", default=None)
+
+_LEVELS = {
+    "trace": "debug",
+    "debug": "debug",
+    "info": "info",
+    "warn": "warn",
+    "warning": "warn",
+    "error": "error",
+    "exception": "error",
+    "critical": "error",
+}
+
+
+class Logger:
+    """`state.logger`: lines go to Rohas's logs, attached to the handler's span."""
+
+    def __init__(self, worker: Worker, call: Call) -> None:
+        self._worker = worker
+        self._call = call
+
+    def _log(self, level: str, message: typing.Any, args: tuple[typing.Any, ...], attrs: dict[str, typing.Any]) -> None:
+        text = str(message)
+        if args:
+            try:
+                text = text % args
+            except (TypeError, ValueError):
+                text = " ".join([text, *map(str, args)])
+        self._worker.log(self._call, level, text, attrs or None, "logger")
+
+    def trace(self, message: typing.Any, *args: typing.Any, **attrs: typing.Any) -> None:
+        self._log("debug", message, args, attrs)
+
+    def debug(self, message: typing.Any, *args: typing.Any, **attrs: typing.Any) -> None:
+        self._log("debug", message, args, attrs)
+
+    def info(self, message: typing.Any, *args: typing.Any, **attrs: typing.Any) -> None:
+        self._log("info", message, args, attrs)
+
+    def warning(self, message: typing.Any, *args: typing.Any, **attrs: typing.Any) -> None:
+        self._log("warn", message, args, attrs)
+
+    warn = warning
+
+    def error(self, message: typing.Any, *args: typing.Any, **attrs: typing.Any) -> None:
+        self._log("error", message, args, attrs)
+
+    critical = error
+
+    def exception(self, message: typing.Any, *args: typing.Any, **attrs: typing.Any) -> None:
+        error = sys.exc_info()[1]
+        if error is not None:
+            message = f"{message}\n{format_traceback(error)}".rstrip()
+        self._log("error", message, args, attrs)
+
+
+class State:
+    """The `state` argument: logger, trigger_event, set_payload and the trace ids."""
+
+    def __init__(self, worker: Worker, call: Call) -> None:
+        self._worker = worker
+        self._call = call
+        self.logger = Logger(worker, call)
+        self.trace_id = call.trace_id
+        self.span_id = call.span_id
+        self.handler_name = call.name
+
+    def trigger_event(self, event_name: str, payload: typing.Any = None) -> None:
+        """Publish an event now (one not necessarily in the schema's `triggers`)."""
+        self._worker.send_for_call(self._call, {"t": "trigger", "id": self._call.id, "event": event_name, "payload": payload})
+
+    def set_payload(self, event_name: str, payload: typing.Any) -> None:
+        """Set the payload of an event the schema's `triggers` fires after this handler."""
+        self._worker.send_for_call(self._call, {"t": "payload", "id": self._call.id, "event": event_name, "payload": payload})
+
+    def __repr__(self) -> str:
+        return f"State(handler={self.handler_name!r}, trace_id={self.trace_id!r})"
+
+
+def build_argument(value: typing.Any, annotation: typing.Any) -> typing.Any:
+    """Builds the declared model from JSON; unannotated dicts read as attributes too."""
+    if annotation is _EMPTY:
+        return value
+    validate = getattr(annotation, "model_validate", None)
+    if validate is not None:
+        return validate(value)
+    if dataclasses.is_dataclass(annotation) and isinstance(value, dict):
+        return annotation(**value)
+    return value
+
+
+def arguments_for(target: Target, raw: list[typing.Any], make_state: typing.Callable[[], typing.Any]) -> list[typing.Any]:
+    """Positional arguments per kind, passing `state` (made only then) when the function takes it."""
+    n = target.positional
+    ann = target.annotations
+    a0 = ann[0] if ann else _EMPTY
+    if target.location.kind == "websocket":
+        message = raw[0] if raw else None
+        connection = raw[1] if len(raw) > 1 else None
+        a1 = ann[1] if len(ann) > 1 else _EMPTY
+        if n >= 3:
+            return [build_argument(message, a0), build_argument(connection, a1), make_state()]
+        if n == 2:
+            if target.second_is_state:  # v0.1.0 on_connect style: (connection, state)
+                return [build_argument(connection, a0), make_state()]
+            return [build_argument(message, a0), build_argument(connection, a1)]
+        if n == 1:
+            return [build_argument(connection if message is None else message, a0)]
+        return []
+    first = raw[0] if raw else None
+    if n >= 2:
+        return [build_argument(first, a0), make_state()]
+    if n == 1:
+        return [build_argument(first, a0)]
+    return []
+
+
+# ---------------------------------------------------------------------------------------------
+# Output capture
+
+
+class CapturedStream(io.TextIOBase):
+    """Replaces sys.stdout/sys.stderr: each complete line becomes a log frame of the current call."""
+
+    def __init__(self, worker: Worker, level: str, source: str, fallback_fd: int) -> None:
+        super().__init__()
+        self._worker = worker
+        self._level = level
+        self._source = source
+        self._fallback_fd = fallback_fd
+        self._partial: dict[int | None, str] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return "utf-8"
+
+    def writable(self) -> bool:
+        return True
+
+    def isatty(self) -> bool:
+        return False
+
+    def fileno(self) -> int:
+        # Code that writes to the fd directly reaches stderr, which the bridge also logs.
+        return self._fallback_fd
+
+    def write(self, text: str) -> int:
+        if not isinstance(text, str):
+            raise TypeError(f"write() argument must be str, not {type(text).__name__}")
+        call = _current_call.get()
+        key = call.id if call is not None else None
+        with self._lock:
+            pending = self._partial.pop(key, "") + text
+            *lines, rest = pending.split("\n")
+            if rest:
+                self._partial[key] = rest
+        for line in lines:
+            self._worker.log(call, self._level, line, None, self._source)
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+    def flush_call(self, call: Call | None) -> None:
+        if not self._partial:
+            return
+        key = call.id if call is not None else None
+        with self._lock:
+            rest = self._partial.pop(key, None)
+        if rest:
+            self._worker.log(call, self._level, rest, None, self._source)
+
+
+class LoggingHandler(logging.Handler):
+    """Routes the stdlib `logging` module to Rohas's logs, attached to the current call."""
+
+    def __init__(self, worker: Worker) -> None:
+        super().__init__()
+        self._worker = worker
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            message = record.getMessage()
+            if record.exc_info and record.exc_info[1] is not None:
+                message = f"{message}\n{format_traceback(record.exc_info[1])}".rstrip()
+            level = _LEVELS.get(record.levelname.lower(), "info")
+            self._worker.log(_current_call.get(), level, message, {"logger": record.name}, "logging")
+        except Exception:  # noqa: BLE001 - logging must never break a handler
+            self.handleError(record)
+
+
+# ---------------------------------------------------------------------------------------------
+# The worker
+
+
+class _FrameProtocol(asyncio.Protocol):
+    def __init__(self, worker: Worker) -> None:
+        self._worker = worker
+        self._reader = FrameReader()
+
+    def data_received(self, data: bytes) -> None:
+        try:
+            frames = self._reader.feed(data)
+        except FrameError as error:
+            self._worker.fatal(str(error))
+            return
+        for frame in frames:
+            self._worker.dispatch(frame)
+
+    def eof_received(self) -> bool:
+        self._worker.begin_stop()
+        return False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._worker.begin_stop()
+
+
+class Worker:
+    def __init__(self, src_dir: Path, out_fd: int) -> None:
+        self.registry = Registry(src_dir)
+        self._out_fd = out_fd
+        self._outbox: list[bytes] = []
+        self._flush_scheduled = False
+        self._tasks: dict[int, asyncio.Task[None]] = {}
+        self._calls: dict[int, Call] = {}
+        self._stopping = False
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._loop_thread = threading.get_ident()
+        self._stopped: asyncio.Future[None] | None = None
+        self._executor = ThreadPoolExecutor(thread_name_prefix="rohas-sync-handler")
+        self.streams: list[CapturedStream] = []
+        # Tests swap this to capture frames without a pipe.
+        self.write_out: typing.Callable[[bytes], None] = self._write_fd
+
+    # -- output ------------------------------------------------------------------------------
+
+    def _write_fd(self, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            written = os.write(self._out_fd, view)
+            view = view[written:]
+
+    def send(self, message: dict[str, typing.Any]) -> None:
+        """Queues a frame; frames queued in one loop turn go out in one write."""
+        self.send_bytes(encode_frame(message))
+
+    def send_bytes(self, frame: bytes) -> None:
+        if self._loop is None:
+            self.write_out(frame)
+            return
+        if threading.get_ident() != self._loop_thread:
+            self._loop.call_soon_threadsafe(self.send_bytes, frame)
+            return
+        self._outbox.append(frame)
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            self._loop.call_soon(self._flush)
+
+    def _flush(self) -> None:
+        self._flush_scheduled = False
+        if not self._outbox:
+            return
+        data = b"".join(self._outbox)
+        self._outbox.clear()
+        try:
+            self.write_out(data)
+        except (BrokenPipeError, OSError):
+            # The bridge is gone: nobody can receive results any more.
+            os._exit(0)
+
+    def send_for_call(self, call: Call, message: dict[str, typing.Any]) -> None:
+        if call.done:
+            self.log(None, "warn", f"{message['t']} of {message.get('event')!r} after handler {call.name!r} returned was dropped", None, "worker")
+            return
+        self.send(message)
+
+    def log(self, call: Call | None, level: str, message: str, attrs: dict[str, typing.Any] | None, source: str) -> None:
+        frame: dict[str, typing.Any] = {"t": "log", "id": call.id if call is not None and not call.done else None, "level": level, "msg": message, "src": source}
+        if call is not None and call.done:
+            frame["handler"] = call.name
+        if attrs:
+            frame["attrs"] = attrs
+        try:
+            self.send(frame)
+        except (TypeError, ValueError):
+            frame["attrs"] = {k: repr(v) for k, v in (attrs or {}).items()}
+            self.send(frame)
+
+    # -- input -------------------------------------------------------------------------------
+
+    def dispatch(self, frame: dict[str, typing.Any]) -> None:
+        kind = frame.get("t")
+        if kind == "call":
+            if self._loop is None:
+                raise RuntimeError("dispatch before serve()")
+            call_id = frame["id"]
+            trace = frame.get("trace") or {}
+            call = Call(call_id, frame["kind"], frame["name"], trace.get("traceId", ""), trace.get("spanId", ""))
+            self._calls[call_id] = call
+            self._tasks[call_id] = self._loop.create_task(self.run_call(call, frame.get("args") or []))
+        elif kind == "cancel":
+            call = self._calls.get(frame["id"])
+            task = self._tasks.get(frame["id"])
+            if call is not None and task is not None:
+                call.timed_out = True
+                # A task that has not started yet sees timed_out itself: cancelling it now would
+                # drop it before run_call could reply.
+                if call.started:
+                    task.cancel()
+        elif kind == "resolve":
+            problems = [p for h in frame.get("handlers", []) if (p := self.registry.check(h["kind"], h["name"]))]
+            self.send({"t": "resolved", "id": frame["id"], "problems": problems})
+        elif kind == "preload":
+            for h in frame.get("handlers", []):
+                self.registry.check(h["kind"], h["name"])
+        elif kind == "stop":
+            self.begin_stop()
+        else:
+            self.log(None, "warn", f"unknown frame type {kind!r} ignored", None, "worker")
+
+    async def run_call(self, call: Call, raw_args: list[typing.Any]) -> None:
+        call_id = call.id
+        reply: bytes
+        building_arguments = False
+        try:
+            call.started = True
+            _current_call.set(call)
+            if call.timed_out:
+                raise asyncio.CancelledError()
+            target = self.registry.resolve(call.kind, call.name)
+            building_arguments = True
+            args = arguments_for(target, raw_args, lambda: State(self, call))
+            building_arguments = False
+            if target.is_async:
+                result = await target.function(*args)
+            else:
+                context = contextvars.copy_context()
+                result = await self._loop.run_in_executor(self._executor, context.run, target.function, *args)  # type: ignore[union-attr]
+                if inspect.isawaitable(result):  # a plain def that returned a coroutine
+                    result = await result
+            try:
+                reply = encode_frame({"t": "ok", "id": call_id, "result": result})
+            except (TypeError, ValueError) as error:
+                raise TypeError(f"the handler's result cannot be sent as JSON: {error}") from None
+        except asyncio.CancelledError as error:
+            described = describe_error(error)
+            if call.timed_out:
+                described["type"] = "TimeoutError"
+                described["message"] = f"handler {call.name!r} ran over its timeout and was cancelled"
+            reply = encode_frame({"t": "err", "id": call_id, "error": described})
+        except BaseException as error:  # noqa: BLE001 - every failure goes back to the bridge
+            described = describe_error(error)
+            if isinstance(error, HandlerNotFound):
+                described["type"] = "HandlerNotFound"
+                described["traceback"] = ""
+            elif building_arguments and "status" not in described:
+                described["status"] = 400  # the request does not fit the model the handler declares
+            reply = encode_frame({"t": "err", "id": call_id, "error": described})
+        finally:
+            for stream in self.streams:
+                stream.flush_call(call)
+            call.done = True
+            self._calls.pop(call_id, None)
+            self._tasks.pop(call_id, None)
+        self.send_bytes(reply)
+        if self._stopping and not self._tasks and self._stopped is not None and not self._stopped.done():
+            self._stopped.set_result(None)
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    def begin_stop(self) -> None:
+        """No more input: finish in-flight calls, then let serve() return."""
+        self._stopping = True
+        if not self._tasks and self._stopped is not None and not self._stopped.done():
+            self._stopped.set_result(None)
+
+    def fatal(self, reason: str) -> None:
+        sys.__stderr__.write(f"rohas worker: protocol error: {reason}\n")
+        sys.__stderr__.flush()
+        os._exit(3)
+
+    async def serve(self, in_fd: int) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._loop_thread = threading.get_ident()
+        self._stopped = self._loop.create_future()
+        pipe = os.fdopen(in_fd, "rb", buffering=0)
+        transport, _ = await self._loop.connect_read_pipe(lambda: _FrameProtocol(self), pipe)
+        self.send({"t": "ready", "pid": os.getpid(), "python": platform.python_version(), "protocol": PROTOCOL_VERSION})
+        try:
+            await self._stopped
+        finally:
+            transport.close()
+            self._flush()
+            self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _install_capture(worker: Worker) -> None:
+    """Takes fds 0 and 1 for the protocol and routes everything else to logs."""
+    stderr_fd = 2
+    sys.stdout = CapturedStream(worker, "info", "stdout", stderr_fd)
+    sys.stderr = CapturedStream(worker, "warn", "stderr", stderr_fd)
+    worker.streams = [sys.stdout, sys.stderr]  # type: ignore[list-item]
+    root = logging.getLogger()
+    root.addHandler(LoggingHandler(worker))
+
+
+def main(argv: list[str]) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="rohas_worker", description="Rohas Python handler worker")
+    parser.add_argument("--src", required=True, help="the project's source directory (put on sys.path)")
+    options = parser.parse_args(argv)
+
+    # The protocol gets private copies of stdin/stdout; fd 0 reads nothing, fd 1 goes to stderr.
+    in_fd = os.dup(0)
+    out_fd = os.dup(1)
+    os.set_blocking(out_fd, True)
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+    os.dup2(2, 1)
+    faulthandler.enable(file=sys.__stderr__)
+
+    src_dir = Path(options.src).resolve()
+    sys.path.insert(0, str(src_dir))
+    # Let `src` itself be importable when handlers use `from src.x import y`.
+    sys.path.insert(1, str(src_dir.parent))
+    for folder in _FOLDERS.values():  # v0.1.0 put each handler's folder on sys.path too
+        sys.path.append(str(src_dir / folder))
+
+    worker = Worker(src_dir, out_fd)
+    _install_capture(worker)
+    asyncio.run(worker.serve(in_fd))
+    return 0
+
+
+if __name__ == "__main__":
+    code = main(sys.argv[1:])
+    # os._exit: a sync handler still running in a thread after its timeout must not keep us alive.
+    os._exit(code)

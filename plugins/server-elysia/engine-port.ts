@@ -1,0 +1,63 @@
+/**
+ * The part of the engine the server calls, written down structurally so the
+ * server can be tested against a stand-in and the real `Engine` (core/
+ * engine.ts) is checked against it where the plugin hands it over.
+ */
+import type { RohasConfig } from "../../core/config.ts";
+import type { TraceContext } from "../../core/tracing.ts";
+import type { HandlerState } from "../../core/runtime.ts";
+import type { ApiDef, Schema, WsDef } from "../../core/schema.ts";
+import type { TelemetryRecord } from "../../core/telemetry.ts";
+
+export interface ApiRequest {
+  params: Record<string, string>;
+  queryParams: Record<string, string>;
+  body: unknown;
+  headers: Record<string, string>;
+}
+
+export interface ApiResponse {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface WsConnection {
+  id: string;
+  path: string;
+  params: Record<string, string>;
+  queryParams: Record<string, string>;
+  headers: Record<string, string>;
+  send(data: unknown): void;
+}
+
+export interface MiddlewareContext {
+  apiName: string;
+  params: Record<string, string>;
+  queryParams: Record<string, string>;
+  headers: Record<string, string>;
+  body: unknown;
+  traceId: string;
+  connection?: WsConnection;
+  wsName?: string;
+}
+
+export type MiddlewareFn = (context: MiddlewareContext, state: HandlerState) => Promise<unknown> | unknown;
+
+export interface ServerEngine {
+  schema: Schema;
+  config: RohasConfig;
+  callApi(api: ApiDef, request: ApiRequest, parent?: TraceContext): Promise<ApiResponse>;
+  wsConnect(ws: WsDef, conn: WsConnection, parent?: TraceContext): Promise<void>;
+  wsMessage(ws: WsDef, conn: WsConnection, message: unknown, parent?: TraceContext): Promise<unknown[]>;
+  wsDisconnect(ws: WsDef, conn: WsConnection): Promise<void>;
+  registerMiddleware(name: string, fn: MiddlewareFn): void;
+  record(record: TelemetryRecord): void;
+  track<T>(promise: Promise<T>): Promise<T>;
+}
+
+/** An error carrying the HTTP status a middleware or handler chose. */
+export function errorStatus(error: unknown): number | undefined {
+  const status = (error as { status?: unknown } | null)?.status;
+  return typeof status === "number" && status >= 400 && status <= 599 ? status : undefined;
+}

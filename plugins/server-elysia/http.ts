@@ -1,0 +1,235 @@
+/**
+ * One API route: read and check the request (size, media type, JSON, body
+ * and query shapes), call the engine under an `http` span, and turn the
+ * outcome into a JSON response carrying `traceparent`.
+ *
+ * This is the hot path: everything that can be decided per API is decided
+ * once in the constructor, and a request that passes allocates little beyond
+ * its own data.
+ */
+import type { ApiDef } from "../../core/schema.ts";
+import { ActiveSpan, formatTraceparent, parseTraceparent } from "../../core/tracing.ts";
+import type { CorsPolicy } from "./cors.ts";
+import { errorStatus, type ServerEngine } from "./engine-port.ts";
+import { flattenQuery, parseQuery, queryCoercer, type RawQuery } from "./query.ts";
+import { clientAddresses, retryAfterOf } from "./rate-limit.ts";
+import type { ValidatorCache, Validator, ValidationFailure } from "./validation.ts";
+
+/** What every route shares: the engine, limits, CORS, and the drain counter. */
+export interface RouteContext {
+  engine: ServerEngine;
+  validators: ValidatorCache;
+  maxBodySize: number;
+  cors?: CorsPolicy;
+  /** Requests currently being answered; the server drains this on shutdown. */
+  inFlight: { count: number; stopping: boolean; drained?: () => void };
+}
+
+/** The slice of Bun's server a route uses (Elysia passes it as `context.server`). */
+export interface SocketInfo {
+  requestIP(request: Request): { address: string } | null;
+}
+
+const JSON_TYPE = "application/json";
+const JSON_CONTENT_TYPE = "application/json; charset=utf-8";
+
+/** `application/json`, `application/json; charset=utf-8`, `application/problem+json`… */
+export function isJsonMediaType(contentType: string | null): boolean {
+  if (!contentType) return false;
+  const semi = contentType.indexOf(";");
+  const media = (semi === -1 ? contentType : contentType.slice(0, semi)).trim().toLowerCase();
+  return media === JSON_TYPE || (media.startsWith("application/") && media.endsWith("+json"));
+}
+
+/** A response decided before the handler ran (validation, limits). */
+class EarlyResponse {
+  constructor(
+    readonly status: number,
+    readonly body: Record<string, unknown>,
+  ) {}
+}
+
+export class ApiRoute {
+  readonly spanName: string;
+  private readonly readsBody: boolean;
+  private readonly bodyValidator?: Validator;
+  private readonly bodyOptional: boolean;
+  private readonly queryValidator?: Validator;
+  private readonly coerceQuery?: (raw: RawQuery) => Record<string, unknown>;
+  private readonly needsClientAddress: boolean;
+  private readonly corsOnRoute: boolean;
+
+  constructor(
+    readonly api: ApiDef,
+    private readonly ctx: RouteContext,
+  ) {
+    this.spanName = `${api.method} ${api.path}`;
+    this.readsBody = api.method !== "GET" && api.method !== "HEAD";
+    if (api.body) {
+      this.bodyValidator = ctx.validators.for(api.body, { relaxGenerated: true });
+      this.bodyOptional = api.body.optional;
+    } else {
+      this.bodyOptional = true;
+    }
+    if (api.query) {
+      this.queryValidator = ctx.validators.for({ ...api.query, optional: false });
+      this.coerceQuery = queryCoercer(api.query, ctx.engine.schema.shapeByName);
+    }
+    this.needsClientAddress = api.middlewares.some((m) => m.name === "rate_limit");
+    this.corsOnRoute = ctx.cors !== undefined;
+  }
+
+  async handle(request: Request, params: Record<string, string>, server: SocketInfo | undefined): Promise<Response> {
+    const { engine, inFlight } = this.ctx;
+    inFlight.count++;
+    const span = new ActiveSpan(this.spanName, "http", parseTraceparent(request.headers.get("traceparent")));
+    let status = 500;
+    let failure: unknown;
+    let retryAfter: number | undefined;
+    let body: unknown;
+    let extraHeaders: Record<string, string> | undefined;
+    try {
+      const headers = request.headers.toJSON() as Record<string, string>;
+      if (this.needsClientAddress && server) {
+        const ip = server.requestIP(request);
+        if (ip) clientAddresses.set(headers, ip.address);
+      }
+      const requestBody = this.readsBody ? await this.readBody(request) : undefined;
+      const queryParams = this.readQuery(request.url);
+      const response = await engine.track(
+        engine.callApi(this.api, { params: params ?? {}, queryParams, body: requestBody, headers }, span.context),
+      );
+      status = response.status;
+      body = response.body;
+      extraHeaders = response.headers;
+    } catch (error) {
+      if (error instanceof EarlyResponse) {
+        status = error.status;
+        body = error.body;
+      } else {
+        failure = error;
+        status = errorStatus(error) ?? 500;
+        body = { error: error instanceof Error ? error.message : String(error) };
+        if (status === 429) retryAfter = retryAfterOf(error);
+      }
+    } finally {
+      if (--inFlight.count === 0 && inFlight.stopping) inFlight.drained?.();
+    }
+    const response = this.respond(request, span, status, body, extraHeaders, retryAfter);
+    span.set("http.method", this.api.method);
+    span.set("http.route", this.api.path);
+    span.set("http.status_code", response.status);
+    span.set("rohas.api", this.api.name);
+    engine.record({ type: "span", span: span.end(response.status >= 500 ? (failure ?? new Error(`status ${response.status}`)) : undefined) });
+    return response;
+  }
+
+  private respond(
+    request: Request,
+    span: ActiveSpan,
+    status: number,
+    body: unknown,
+    extra: Record<string, string> | undefined,
+    retryAfter: number | undefined,
+  ): Response {
+    const headers: Record<string, string> = extra ? { ...extra } : {};
+    headers.traceparent = formatTraceparent(span.context);
+    if (retryAfter !== undefined) headers["retry-after"] = String(retryAfter);
+    if (this.corsOnRoute) this.ctx.cors!.decorate(headers, request.headers.get("origin"));
+    // An API returning nothing answers 204 No Content; anything else (strings too) is JSON.
+    if (body === undefined || status === 204 || status === 304) {
+      return new Response(null, { status: body === undefined && status === 200 ? 204 : status, headers });
+    }
+    let text: string;
+    try {
+      text = JSON.stringify(body);
+    } catch (error) {
+      status = 500;
+      text = JSON.stringify({ error: `response is not serialisable as JSON: ${error instanceof Error ? error.message : String(error)}` });
+    }
+    if (!headers["content-type"]) headers["content-type"] = JSON_CONTENT_TYPE;
+    return new Response(text, { status, headers });
+  }
+
+  /** Reads the JSON body, enforcing the size limit, the media type and the body shape. */
+  private async readBody(request: Request): Promise<unknown> {
+    const { maxBodySize } = this.ctx;
+    const length = request.headers.get("content-length");
+    if (length !== null && Number(length) > maxBodySize) {
+      throw new EarlyResponse(413, { error: "request body too large", limit: maxBodySize });
+    }
+    const contentType = request.headers.get("content-type");
+    const json = isJsonMediaType(contentType);
+    if (!json && this.bodyValidator) {
+      // A body-carrying API accepts JSON only; a request with neither a content type nor content has "no body".
+      const hasContent = contentType !== null || (length !== null ? length !== "0" : request.headers.has("transfer-encoding"));
+      if (hasContent) {
+        throw new EarlyResponse(415, {
+          error: "unsupported media type: send the body as application/json",
+          contentType: contentType ?? "",
+        });
+      }
+    }
+    const text = length !== null ? await request.text() : await readLimited(request, maxBodySize);
+    if (text === undefined || text.length > maxBodySize) {
+      throw new EarlyResponse(413, { error: "request body too large", limit: maxBodySize });
+    }
+    let value: unknown;
+    if (text.length === 0) value = undefined;
+    else if (json) {
+      try {
+        value = JSON.parse(text);
+      } catch (error) {
+        throw new EarlyResponse(400, {
+          error: `malformed JSON body: ${error instanceof Error ? error.message : String(error)}`,
+        });
+      }
+    } else value = text;
+    const validator = this.bodyValidator;
+    if (!validator) return value;
+    if (value === undefined) {
+      if (this.bodyOptional) return undefined;
+      throw new EarlyResponse(400, invalid("request body is required", [{ path: "", message: `Expected a JSON ${describe(this.api)}` }]));
+    }
+    if (!validator.test(value)) throw new EarlyResponse(400, invalid("invalid request body", validator.errors(value)));
+    return value;
+  }
+
+  private readQuery(url: string): Record<string, string> {
+    const raw = parseQuery(url);
+    if (!this.queryValidator || !this.coerceQuery) return flattenQuery(raw);
+    const typed = this.coerceQuery(raw);
+    if (!this.queryValidator.test(typed)) {
+      throw new EarlyResponse(400, invalid("invalid query parameters", this.queryValidator.errors(typed)));
+    }
+    // Handlers receive the coerced values (numbers, booleans) the query shape declares.
+    return typed as Record<string, string>;
+  }
+}
+
+/** Reads a body of unknown length (chunked), giving up as soon as it passes `limit` bytes. */
+async function readLimited(request: Request, limit: number): Promise<string | undefined> {
+  if (!request.body) return "";
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of request.body as unknown as AsyncIterable<Uint8Array>) {
+    size += chunk.byteLength;
+    if (size > limit) return undefined;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, size).toString("utf8");
+}
+
+function invalid(error: string, fields: ValidationFailure["fields"]): Record<string, unknown> {
+  return { error, fields };
+}
+
+function describe(api: ApiDef): string {
+  return api.body ? `${api.body.name}${api.body.array ? "[]" : ""}` : "value";
+}
+
+/** The JSON error response used outside routes (404, shutdown). */
+export function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): Response {
+  headers["content-type"] = JSON_CONTENT_TYPE;
+  return new Response(JSON.stringify(body), { status, headers });
+}

@@ -1,0 +1,176 @@
+/**
+ * Builds the one Elysia app serving a schema: a route per API, a WebSocket
+ * route per `ws` block, `GET /health`, CORS preflights and a JSON 404; then
+ * listens and, at shutdown, drains in-flight requests within a bound.
+ */
+import { Elysia } from "elysia";
+import type { Server } from "bun";
+import { CorsPolicy } from "./cors.ts";
+import type { ServerEngine } from "./engine-port.ts";
+import { ApiRoute, jsonResponse, type RouteContext, type SocketInfo } from "./http.ts";
+import { ValidatorCache } from "./validation.ts";
+import { WsRoute, type SocketLike } from "./websocket.ts";
+
+export interface ListenAddress {
+  hostname: string;
+  port: number;
+  url: string;
+}
+
+/** The Elysia context fields the routes read (Elysia infers what to build from these accesses). */
+interface RouteCall {
+  request: Request;
+  params: Record<string, string>;
+  server: SocketInfo | null;
+}
+
+/** Elysia's fully inferred route types are not needed here and cost the type checker dearly. */
+type LooseApp = {
+  route(method: string, path: string, handler: (c: RouteCall) => unknown, hook?: Record<string, unknown>): LooseApp;
+  get(path: string, handler: unknown): LooseApp;
+  all(path: string, handler: (c: RouteCall) => unknown): LooseApp;
+  options(path: string, handler: (c: RouteCall) => unknown): LooseApp;
+  ws(path: string, options: Record<string, unknown>): LooseApp;
+  listen(options: Record<string, unknown>): LooseApp;
+  stop(closeActiveConnections?: boolean): Promise<void>;
+  server: Server<unknown> | null;
+};
+
+export class RohasServer {
+  readonly app: LooseApp;
+  private readonly ctx: RouteContext;
+  private readonly wsRoutes: WsRoute[] = [];
+  private address?: ListenAddress;
+  private stopped?: Promise<void>;
+
+  constructor(private readonly engine: ServerEngine) {
+    const config = engine.config.server;
+    const cors = config.enable_cors ? new CorsPolicy(config.cors_origins) : undefined;
+    this.ctx = {
+      engine,
+      validators: new ValidatorCache(engine.schema.shapeByName),
+      maxBodySize: config.max_body_size,
+      cors,
+      inFlight: { count: 0, stopping: false },
+    };
+    this.app = this.build(cors);
+  }
+
+  private build(cors: CorsPolicy | undefined): LooseApp {
+    const app = new Elysia() as unknown as LooseApp;
+    const { schema } = this.engine;
+    const methodsByPath = new Map<string, Set<string>>();
+
+    for (const api of schema.apis) {
+      const route = new ApiRoute(api, this.ctx);
+      // `parse: "none"`: the route reads the body itself to apply the size limit, media type and shape.
+      app.route(api.method, api.path, (c) => route.handle(c.request, c.params, c.server ?? undefined), { parse: "none" });
+      const methods = methodsByPath.get(api.path) ?? new Set<string>();
+      methods.add(api.method);
+      methodsByPath.set(api.path, methods);
+    }
+
+    if (!methodsByPath.get("/health")?.has("GET")) {
+      app.get("/health", () => jsonResponse(200, { status: "ok" }, cors ? { "access-control-allow-origin": "*" } : {}));
+    }
+
+    for (const ws of schema.websockets) this.addWebSocket(app, ws);
+
+    if (cors) {
+      const allMethods = [...new Set([...methodsByPath.values()].flatMap((s) => [...s])), "OPTIONS"].join(", ");
+      app.options("*", (c) => {
+        const path = new URL(c.request.url).pathname;
+        const methods = methodsByPath.get(path);
+        return cors.preflight(c.request, methods ? [...methods, "OPTIONS"].join(", ") : allMethods);
+      });
+    }
+
+    app.all("*", (c) => {
+      const path = new URL(c.request.url).pathname;
+      const headers: Record<string, string> = {};
+      cors?.decorate(headers, c.request.headers.get("origin"));
+      return jsonResponse(404, { error: "not found", path }, headers);
+    });
+    return app;
+  }
+
+  private addWebSocket(app: LooseApp, def: (typeof this.engine.schema.websockets)[number]): void {
+    const validator = def.message ? this.ctx.validators.for(def.message) : undefined;
+    const route = new WsRoute(def, this.engine, validator, () => this.app.server ?? undefined);
+    this.wsRoutes.push(route);
+    app.ws(def.path, {
+      open: (ws: SocketLike) => route.open(ws),
+      message: (ws: SocketLike, message: unknown) => route.message(ws, message),
+      close: (ws: SocketLike) => route.close(ws),
+    });
+  }
+
+  /** Binds `[server] host`/`port` (port 0 picks a free one); resolves with the bound address. */
+  listen(): ListenAddress {
+    const { host, port, max_body_size } = this.engine.config.server;
+    this.app.listen({
+      hostname: host,
+      port,
+      // Routes answer 413 with a JSON body themselves; Bun's own (bare) limit is only the backstop above it.
+      maxRequestBodySize: Math.max(2 * max_body_size, max_body_size + 1_048_576),
+      // Fail on a port already in use instead of sharing it.
+      reusePort: false,
+      development: false,
+    });
+    const server = this.app.server;
+    if (!server) throw new Error(`could not listen on ${host}:${port}`);
+    const bound = server.port ?? port;
+    const hostname = server.hostname ?? host;
+    this.address = { hostname, port: bound, url: `http://${hostname}:${bound}` };
+    return this.address;
+  }
+
+  get url(): string | undefined {
+    return this.address?.url;
+  }
+
+  get inFlight(): number {
+    return this.ctx.inFlight.count;
+  }
+
+  /**
+   * Graceful stop: no new connections, WebSockets closed with 1001, in-flight
+   * requests answered; after `timeoutMs` whatever is left is cut off.
+   */
+  stop(timeoutMs: number): Promise<void> {
+    this.stopped ??= this.drain(timeoutMs);
+    return this.stopped;
+  }
+
+  private async drain(timeoutMs: number): Promise<void> {
+    const server = this.app.server;
+    if (!server) return;
+    const inFlight = this.ctx.inFlight;
+    inFlight.stopping = true;
+    const drained = new Promise<void>((resolve) => {
+      if (inFlight.count === 0) resolve();
+      else inFlight.drained = resolve;
+    });
+    // Stop listening now; idle keep-alive connections close, busy ones close after their response.
+    const closed = server.stop(false);
+    for (const route of this.wsRoutes) route.closeAll("server shutting down");
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timedOut = new Promise<"timeout">((resolve) => {
+      timer = setTimeout(() => resolve("timeout"), timeoutMs);
+    });
+    const outcome = await Promise.race([Promise.all([drained, closed]).then(() => "done" as const), timedOut]);
+    clearTimeout(timer);
+    if (outcome === "timeout") {
+      this.engine.record({
+        type: "log",
+        log: {
+          time: Date.now(),
+          level: "warn",
+          message: `shutdown timeout (${timeoutMs} ms): closing ${inFlight.count} unfinished request(s)`,
+          source: "server-elysia",
+        },
+      });
+      await server.stop(true);
+    }
+  }
+}

@@ -68,9 +68,32 @@ const jsonMs = time(() => JSON.parse(json));
 const roRate = mbps(bytes, parseMs);
 const jsonRate = mbps(jsonBytes, jsonMs);
 
-console.log(`.ro parse     ${BLOCKS} blocks, ${(bytes / 1e6).toFixed(2)} MB: ${fmt(parseMs)} median of ${RUNS}  (${roRate.toFixed(1)} MB/s)`);
-console.log(`JSON.parse    same trees as JSON, ${(jsonBytes / 1e6).toFixed(2)} MB: ${fmt(jsonMs)}  (${jsonRate.toFixed(1)} MB/s)`);
+console.log(`.ro parse     ${BLOCKS} blocks, ${(bytes / 1e6).toFixed(2)} MB: ${fmt(parseMs)} median of ${RUNS} warm runs (${roRate.toFixed(1)} MB/s)`);
+console.log(`JSON.parse    same trees as JSON, ${(jsonBytes / 1e6).toFixed(2)} MB: ${fmt(jsonMs)} (${jsonRate.toFixed(1)} MB/s)`);
 console.log(`ratio         .ro parser runs at ${(roRate / jsonRate).toFixed(2)}x the throughput of JSON.parse (MB/s vs MB/s)`);
+
+// What a CLI run sees: one parse in a fresh process (cold JIT, a heap that has to grow), against JSON.parse there.
+function coldMs(script: string): number {
+  const samples: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const r = Bun.spawnSync([process.execPath, "-e", script], { cwd: ROOT, stdout: "pipe", stderr: "inherit" });
+    samples.push(Number(r.stdout.toString().trim()));
+  }
+  return median(samples);
+}
+const generate = `const { generateSchema } = await import(${JSON.stringify(join(ROOT, "grammar/fixtures/generate.ts"))});
+const text = generateSchema(${BLOCKS});`;
+const coldParse = coldMs(`${generate}
+const { parse } = await import(${JSON.stringify(join(ROOT, "grammar/parser.ts"))});
+const t0 = performance.now(); parse(text, "bench.ro"); console.log(performance.now() - t0);`);
+const coldJson = coldMs(`${generate}
+const { parse } = await import(${JSON.stringify(join(ROOT, "grammar/parser.ts"))});
+const strip = ${strip.toString()};
+const trees = strip(parse(text, "x").file.blocks);
+const json = JSON.stringify(trees.slice(0, ${Math.round((trees.length * jsonBytes) / Buffer.byteLength(fullJson))}));
+Bun.gc(true);
+const t0 = performance.now(); JSON.parse(json); console.log(performance.now() - t0);`);
+console.log(`cold          one parse in a fresh process: ${fmt(coldParse)}; JSON.parse there: ${fmt(coldJson)} (median of 5 processes; ratio ${(coldParse / coldJson).toFixed(1)}x the time)`);
 
 // ---------------------------------------------------------------- parse + validate in process
 

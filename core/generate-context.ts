@@ -179,9 +179,11 @@ export function createGenerateContext(options: GenerateContextOptions): Generate
     async removeStale(relativeDir) {
       const dir = absolute(normalize(relativeDir));
       const removed: string[] = [];
+      // Only files of the kinds this run produced: `--lang python` never removes TypeScript output.
+      const extensions = new Set([...generated].map(extensionOf));
       for (const file of listFiles(dir)) {
         const path = normalize(platform.relative(projectDir, file));
-        if (generated.has(path)) continue;
+        if (generated.has(path) || !extensions.has(extensionOf(path))) continue;
         if (!isGeneratedFile(file)) continue;
         removed.push(path);
         if (check) {
@@ -195,6 +197,12 @@ export function createGenerateContext(options: GenerateContextOptions): Generate
     },
   };
   return context;
+}
+
+function extensionOf(path: string): string {
+  const slash = path.lastIndexOf("/");
+  const dot = path.lastIndexOf(".");
+  return dot > slash ? path.slice(dot) : "";
 }
 
 function normalize(relativePath: string): string {

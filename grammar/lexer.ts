@@ -10,6 +10,10 @@
  */
 import type { Diagnostic, Position, Span } from "./ast.ts";
 
+class Pos implements Position {
+  constructor(public offset: number, public line: number, public column: number) {}
+}
+
 export const Tok = {
   EOF: 0,
   Ident: 1,
@@ -220,6 +224,14 @@ export class Lexer {
     this.scanInvalid(start);
   }
 
+  /**
+   * Whether the current token is of `kind`. The same as comparing `kind`, but a call, so TypeScript does not
+   * carry a narrowing of `kind` from before a `next()` to after it.
+   */
+  is(kind: TokenKind): boolean {
+    return this.kind === kind;
+  }
+
   /** A token's own span. */
   tokenSpan(): Span {
     return { file: this.file, start: this.startPosition(), end: this.endPosition() };
@@ -227,16 +239,16 @@ export class Lexer {
 
   /** Where the current token starts. Spans share position objects: treat them as read-only. */
   startPosition(): Position {
-    return (this.startPos ??= { offset: this.start, line: this.startLine, column: this.startCol });
+    return (this.startPos ??= new Pos(this.start, this.startLine, this.startCol));
   }
 
   endPosition(): Position {
-    return (this.endPos ??= { offset: this.end, line: this.endLine, column: this.endCol });
+    return (this.endPos ??= new Pos(this.end, this.endLine, this.endCol));
   }
 
   /** Where the previous token ends. */
   prevEndPosition(): Position {
-    return (this.prevEndPos ??= { offset: this.prevEnd, line: this.prevEndLine, column: this.prevEndCol });
+    return (this.prevEndPos ??= new Pos(this.prevEnd, this.prevEndLine, this.prevEndCol));
   }
 
   save(): LexerState {

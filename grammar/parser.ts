@@ -84,6 +84,9 @@ class Parser {
   private readonly text: string;
   private readonly blocks: Block[] = [];
   private depth = 0;
+  // Open value-level brackets, so a closer that matches none of them is skipped as stray instead of ending a group.
+  private openRound = 0;
+  private openSquare = 0;
 
   constructor(text: string, file: string) {
     this.text = text;
@@ -126,9 +129,9 @@ class Parser {
     const l = this.lex;
     const word = l.value;
     const span = l.tokenSpan();
-    const [next, afterNext] = this.peek2();
+    const [next, afterNext, sameLine] = this.peek2();
     const suggestion = suggestKeyword(word);
-    if (next !== Tok.Ident) {
+    if (next !== Tok.Ident || !sameLine) {
       this.error(
         "parse/expected-block",
         `expected a block (${BLOCK_LIST}), found '${word}'`,
@@ -169,12 +172,12 @@ class Parser {
     const nameSpan = l.tokenSpan();
     l.next();
     let implicitOpen = false;
-    if (l.kind === Tok.LBrace) {
+    if (l.is(Tok.LBrace)) {
       l.next();
     } else {
       this.expected("parse/expected-brace", `expected '{' after ${kind} ${name}`);
-      while (l.kind !== Tok.EOF && l.kind !== Tok.LBrace && !l.newlineBefore) l.next(); // junk on the header line
-      if (l.kind === Tok.LBrace) {
+      while (!l.is(Tok.EOF) && !l.is(Tok.LBrace) && !l.newlineBefore) l.next(); // junk on the header line
+      if (l.is(Tok.LBrace)) {
         l.next();
       } else if (l.kind === Tok.Ident || l.kind === Tok.AtAt) {
         implicitOpen = true; // the body follows without its '{': parse it so its fields count
@@ -303,7 +306,7 @@ class Parser {
     l.next();
     const type = this.typeSuffix(typeName, start);
     const attributes: Attribute[] = [];
-    while (l.kind === Tok.At) {
+    while (l.is(Tok.At)) {
       const attribute = this.parseAttribute(false);
       if (attribute) attributes.push(attribute);
     }
@@ -332,7 +335,7 @@ class Parser {
     if (l.kind === Tok.LBracket && !l.newlineBefore) {
       array = true;
       l.next();
-      if (l.kind === Tok.RBracket) l.next();
+      if (l.is(Tok.RBracket)) l.next();
       else this.expected("parse/expected-bracket", "expected ']' after '[' in a type", `an array type is written \`${name}[]\``);
     }
     if (l.kind === Tok.Question && !l.newlineBefore) {
@@ -354,10 +357,10 @@ class Parser {
     }
     let name = l.value;
     l.next();
-    while (l.kind === Tok.Dot && !l.newlineBefore) {
+    while (l.is(Tok.Dot) && !l.newlineBefore) {
       // `@db.VarChar(255)`: dotted names, as in Prisma
       l.next();
-      if (l.kind !== Tok.Ident) {
+      if (l.kind !== Tok.Ident || l.newlineBefore) {
         this.expected("parse/expected-attribute-name", `expected a name after '${at}${name}.'`);
         break;
       }
@@ -365,7 +368,7 @@ class Parser {
       l.next();
     }
     const args: Value[] = [];
-    if (l.kind === Tok.LParen && !l.newlineBefore) {
+    if (l.is(Tok.LParen) && !l.newlineBefore) {
       const open = l.tokenSpan();
       if (this.enter()) {
         l.next();
@@ -477,6 +480,14 @@ class Parser {
    * closer is missing, and the parser carries on at the property or block that follows.
    */
   private parseSequence(closer: TokenKind, items: Value[], open: Span, what: string): void {
+    if (closer === Tok.RParen) this.openRound++;
+    else this.openSquare++;
+    this.parseItems(closer, items, open, what);
+    if (closer === Tok.RParen) this.openRound--;
+    else this.openSquare--;
+  }
+
+  private parseItems(closer: TokenKind, items: Value[], open: Span, what: string): void {
     const l = this.lex;
     let named: { entries: ObjectEntry[]; span: Span } | undefined; // `@relation(fields: [a], references: [b])`
     for (;;) {
@@ -489,7 +500,11 @@ class Parser {
         l.next();
         continue;
       }
-      if (k === Tok.EOF || k === Tok.RBrace || k === Tok.RBracket || k === Tok.RParen) return this.unclosedSequence(closer, open, what);
+      if (this.strayCloser()) continue;
+      if (k === Tok.EOF || k === Tok.RBrace || k === Tok.RBracket || k === Tok.RParen || k === Tok.AtAt || (k === Tok.At && l.newlineBefore)) {
+        // A closer of an outer group, or the next attribute: this one was never closed.
+        return this.unclosedSequence(closer, open, what);
+      }
       if (!isValueStart(k)) {
         this.unexpected("parse/expected-value", `expected a value in ${what}, found ${this.describe()}`);
         l.next();
@@ -547,7 +562,8 @@ class Parser {
         l.next();
         continue;
       }
-      if (k === Tok.EOF || k === Tok.RBracket || k === Tok.RParen) {
+      if (this.strayCloser()) continue;
+      if (k === Tok.EOF || k === Tok.RBracket || k === Tok.RParen || k === Tok.AtAt) {
         this.expectedUnclosedObject(open);
         break;
       }
@@ -557,7 +573,7 @@ class Parser {
         else l.next();
         continue;
       }
-      if (k === Tok.Ident && l.newlineBefore && this.startsStatement(false)) {
+      if (k === Tok.Ident && l.newlineBefore && this.startsField()) {
         this.expectedUnclosedObject(open);
         break;
       }
@@ -657,6 +673,28 @@ class Parser {
     return (sameLine && (next === Tok.Ident || next === Tok.At)) || (colonToo && next === Tok.Colon);
   }
 
+  /** Inside an open object: does the name starting this line read as a field (`name Type`) or a block? */
+  private startsField(): boolean {
+    const l = this.lex;
+    const saved = l.save();
+    l.next();
+    const next = l.kind;
+    const sameLine = !l.newlineBefore;
+    l.restore(saved);
+    return sameLine && next === Tok.Ident;
+  }
+
+  /** A ')' or ']' that closes nothing open is reported and skipped; true when the current token was one. */
+  private strayCloser(): boolean {
+    const l = this.lex;
+    if ((l.kind === Tok.RParen && this.openRound === 0) || (l.kind === Tok.RBracket && this.openSquare === 0)) {
+      this.unexpected("parse/unexpected-token", `unexpected '${punctuationText(l.kind)}'`, "nothing is open here for it to close");
+      l.next();
+      return true;
+    }
+    return false;
+  }
+
   /** `Word Name {`: the current name begins a block. */
   private blockStartsHere(): boolean {
     const [next, afterNext] = this.peek2();
@@ -672,15 +710,17 @@ class Parser {
     return kind;
   }
 
-  private peek2(): [TokenKind, TokenKind] {
+  /** The kinds of the next two tokens, and whether the first is on the current line. */
+  private peek2(): [TokenKind, TokenKind, boolean] {
     const l = this.lex;
     const saved = l.save();
     l.next();
     const first = l.kind;
+    const sameLine = !l.newlineBefore;
     l.next();
     const second = l.kind;
     l.restore(saved);
-    return [first, second];
+    return [first, second, sameLine];
   }
 
   // ---------------------------------------------------------------- diagnostics

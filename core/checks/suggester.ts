@@ -11,7 +11,7 @@ import { suggest } from "../schema.ts";
 export class Suggester {
   private readonly byLength = new Map<number, string[]>();
   private readonly memo = new Map<string, string | undefined>();
-  private budget = 50_000;
+  private budget = 20_000;
 
   constructor(candidates: Iterable<string>) {
     for (const candidate of candidates) {
@@ -25,13 +25,20 @@ export class Suggester {
     if (this.memo.has(name)) return this.memo.get(name);
     // Same limit as core/schema.ts `suggest`, which makes the final choice.
     const limit = Math.max(1, Math.floor(name.length / 3));
-    const nearby: string[] = [];
+    const buckets: string[][] = [];
+    let count = 0;
     for (let length = name.length - limit; length <= name.length + limit; length++) {
       const bucket = this.byLength.get(length);
-      if (bucket) for (const candidate of bucket) nearby.push(candidate);
+      if (bucket) {
+        buckets.push(bucket);
+        count += bucket.length;
+      }
     }
-    this.budget -= nearby.length;
-    const answer = nearby.length > 0 && this.budget >= 0 ? suggest(name, nearby) : undefined;
+    let answer: string | undefined;
+    if (count > 0 && count <= this.budget) {
+      this.budget -= count;
+      answer = suggest(name, buckets.flat());
+    }
     this.memo.set(name, answer);
     return answer;
   }

@@ -193,10 +193,11 @@ class TypeScriptGenerator {
     const responseName = `${api.name}Response`;
     const handlerName = `${api.name}Handler`;
     const imports = ModuleImports.forModule(module, [requestName, responseName, handlerName]);
+    // State first: if a shape is also called State, the shape is the one renamed.
+    const stateLocal = imports.add("state", "State");
     const body = api.body ? this.valueType(imports, api.body, "unknown") : undefined;
     const query = api.query ? this.valueType(imports, api.query, "unknown") : "Record<string, string>";
     const response = this.valueType(imports, api.response, "unknown");
-    const stateLocal = imports.add("state", "State");
     this.index.push({ module, names: [requestName, responseName, handlerName].map((name) => ({ name, typeOnly: true })) });
     return this.t.api({
       header: this.header(api.file),
@@ -223,8 +224,9 @@ class TypeScriptGenerator {
     const payloadName = `${event.name}Payload`;
     const handlerName = `${event.name}Handler`;
     const imports = ModuleImports.forModule(module, [event.name, payloadName, handlerName]);
-    const payload = this.valueType(imports, event.payload, "unknown");
+    // State first: if a shape is also called State, the shape is the one renamed.
     const stateLocal = imports.add("state", "State");
+    const payload = this.valueType(imports, event.payload, "unknown");
     this.index.push({ module, names: [event.name, payloadName, handlerName].map((name) => ({ name, typeOnly: true })) });
     return this.t.event({
       header: this.header(event.file),
@@ -246,8 +248,9 @@ class TypeScriptGenerator {
     const connectionName = `${ws.name}Connection`;
     const handlerName = `${ws.name}Handler`;
     const imports = ModuleImports.forModule(module, [messageName, connectionName, handlerName]);
-    const data = this.valueType(imports, ws.message, "unknown");
+    // State first: if a shape is also called State, the shape is the one renamed.
     const stateLocal = imports.add("state", "State");
+    const data = this.valueType(imports, ws.message, "unknown");
     this.index.push({ module, names: [messageName, connectionName, handlerName].map((name) => ({ name, typeOnly: true })) });
     return this.t.websocket({
       header: this.header(ws.file),
@@ -311,6 +314,7 @@ class TypeScriptGenerator {
     for (const ref of handlerRefs(this.schema)) {
       const path = handlerPath(ref, "typescript", this.options.srcDir);
       const imports = new ModuleImports((target) => this.fromStub(path, target), ["handler", "middleware"]);
+      imports.add("state", "State");
       let content: string;
       switch (ref.kind) {
         case "api":

@@ -18,6 +18,43 @@ export function encodeFrame(message: unknown): Uint8Array {
   return out.subarray(0, 4 + written);
 }
 
+/**
+ * Frames queued during one tick, encoded straight into one buffer so they
+ * leave in a single write (one syscall, and one wake-up of the reader).
+ */
+export class FrameBatch {
+  private buffer = new Uint8Array(64 * 1024);
+  private view = new DataView(this.buffer.buffer);
+  private length = 0;
+
+  get isEmpty(): boolean {
+    return this.length === 0;
+  }
+
+  add(message: unknown): void {
+    const json = JSON.stringify(message);
+    const needed = this.length + 4 + json.length * 3;
+    if (needed > this.buffer.length) {
+      const grown = new Uint8Array(Math.max(needed, this.buffer.length * 2));
+      grown.set(this.buffer.subarray(0, this.length));
+      this.buffer = grown;
+      this.view = new DataView(grown.buffer);
+    }
+    const { written } = encoder.encodeInto(json, this.buffer.subarray(this.length + 4));
+    this.view.setUint32(this.length, written, false);
+    this.length += 4 + written;
+  }
+
+  /** The queued bytes; the batch starts over empty (the returned array stays valid). */
+  take(): Uint8Array {
+    const out = this.buffer.subarray(0, this.length);
+    this.buffer = new Uint8Array(this.buffer.length > 1 << 20 ? 64 * 1024 : this.buffer.length);
+    this.view = new DataView(this.buffer.buffer);
+    this.length = 0;
+    return out;
+  }
+}
+
 export class FrameError extends Error {
   constructor(message: string) {
     super(message);

@@ -67,13 +67,13 @@ export class WorkerPool {
     const workers = this.active;
     const count = workers.length;
     if (count === 0) return undefined;
-    if (count === 1) return workers[0]!.exited ? undefined : workers[0];
+    if (count === 1) return workers[0]!.usable ? workers[0] : undefined;
     // Start at a rotating index so equal loads spread evenly.
     const start = this.next++ % count;
     let best: PythonWorker | undefined;
     for (let i = 0; i < count; i++) {
       const worker = workers[(start + i) % count]!;
-      if (worker.exited) continue;
+      if (!worker.usable) continue;
       if (!best || worker.load < best.load) best = worker;
       if (best.load === 0) break;
     }
@@ -87,6 +87,8 @@ export class WorkerPool {
       if (this.closed) throw new PoolUnavailableError("the Python runtime is closed");
       const worker = this.pick();
       if (worker) return worker;
+      // Workers cannot even start (bad interpreter, broken install): fail now rather than hang.
+      if (this.startFailures > 0 && this.lastStartError) throw new PoolUnavailableError(this.lastStartError);
       const left = deadline - Date.now();
       if (left <= 0) {
         throw new PoolUnavailableError(`no Python worker could be started${this.lastStartError ? `: ${this.lastStartError}` : ""}`);

@@ -11,9 +11,16 @@ type Obj = Record<string, unknown>;
 
 const isObject = (value: unknown): value is Obj => typeof value === "object" && value !== null && !Array.isArray(value);
 
-/** apiName → api_name, queryParams → query_params; already snake keys stay. */
+const snakeCache = new Map<string, string>();
+
+/** apiName → api_name, queryParams → query_params; already snake keys stay. Memoised: keys repeat. */
 export function snakeKey(key: string): string {
-  return key.replace(/([a-z0-9])([A-Z])/g, "$1_$2").replace(/([A-Z]+)([A-Z][a-z])/g, "$1_$2").toLowerCase();
+  let snake = snakeCache.get(key);
+  if (snake === undefined) {
+    snake = key.replace(/([a-z0-9])([A-Z])/g, "$1_$2").replace(/([A-Z]+)([A-Z][a-z])/g, "$1_$2").toLowerCase();
+    if (snakeCache.size < 10_000) snakeCache.set(key, snake);
+  }
+  return snake;
 }
 
 function camelKey(key: string): string {

@@ -6,7 +6,7 @@
  */
 import type { Subprocess } from "bun";
 import { HandlerError, type HandlerRef, type HandlerState, type LogLevel } from "../../core/runtime.ts";
-import { encodeFrame, FrameDecoder } from "./framing.ts";
+import { FrameBatch, FrameDecoder } from "./framing.ts";
 
 export interface WorkerSpawnOptions {
   interpreter: string;
@@ -88,10 +88,13 @@ export class PythonWorker {
   /** No new calls: finishing what it has, then exiting. */
   draining = false;
   exited = false;
+  /** Its loop is stuck (a call ignored its cancel): being killed, takes no more calls. */
+  condemned = false;
 
   private readonly pending = new Map<number, PendingCall>();
   private readonly requests = new Map<number, { resolve(value: unknown): void; reject(error: unknown): void }>();
   private nextId = 0;
+  private readonly outbox = new FrameBatch();
   private flushQueued = false;
   private stopRequested = false;
   private readonly stderrTail: string[] = [];
@@ -125,13 +128,18 @@ export class PythonWorker {
     });
   }
 
+  /** Can take a new call. */
+  get usable(): boolean {
+    return !this.exited && !this.condemned && !this.draining;
+  }
+
   /** Calls in flight on this worker. */
   get load(): number {
     return this.pending.size;
   }
 
   call(ref: HandlerRef, args: unknown[], state: HandlerState | undefined, timeoutMs: number): Promise<unknown> {
-    if (this.exited) return Promise.reject(this.crashError(ref, "exited before the call was sent"));
+    if (!this.usable) return Promise.reject(this.crashError(ref, "was stopping when the call came"));
     const id = ++this.nextId;
     return new Promise<unknown>((resolve, reject) => {
       this.pending.set(id, {
@@ -194,7 +202,10 @@ export class PythonWorker {
         hung = true;
       }
     }
-    if (hung) this.kill("SIGKILL");
+    if (hung) {
+      this.condemned = true;
+      this.kill("SIGKILL");
+    }
   }
 
   /** Stop taking calls; exit once the ones in flight have finished. */
@@ -214,8 +225,8 @@ export class PythonWorker {
   private stopWhenIdle(): void {
     if (!this.draining || this.pending.size > 0 || this.requests.size > 0 || this.stopRequested) return;
     this.stopRequested = true;
+    this.flushOutbox();
     try {
-      this.proc.stdin.flush();
       void Promise.resolve(this.proc.stdin.end()).catch(() => undefined);
     } catch {
       // already closed: the exit handler takes it from here
@@ -223,24 +234,24 @@ export class PythonWorker {
   }
 
   private send(message: unknown): void {
-    try {
-      void Promise.resolve(this.proc.stdin.write(encodeFrame(message))).catch(() => undefined);
-    } catch {
-      return; // the process is gone; its exit fails the pending calls
-    }
-    if (!this.flushQueued) {
-      this.flushQueued = true;
-      // Frames written in the same tick leave in one write.
-      queueMicrotask(() => {
-        this.flushQueued = false;
-        try {
-          void Promise.resolve(this.proc.stdin.flush()).catch(() => undefined);
-        } catch {
-          // the process is gone
-        }
-      });
-    }
+    this.outbox.add(message);
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    // Frames sent in the same tick leave in one write.
+    queueMicrotask(this.flushOutbox);
   }
+
+  private readonly flushOutbox = (): void => {
+    this.flushQueued = false;
+    if (this.outbox.isEmpty || this.exited) return;
+    const bytes = this.outbox.take();
+    try {
+      void Promise.resolve(this.proc.stdin.write(bytes)).catch(() => undefined);
+      void Promise.resolve(this.proc.stdin.flush()).catch(() => undefined);
+    } catch {
+      // the process is gone; its exit fails the pending calls
+    }
+  };
 
   private async readFrames(): Promise<void> {
     const decoder = new FrameDecoder();
@@ -357,7 +368,7 @@ export class PythonWorker {
   }
 
   private handleExit(): void {
-    const signal = this.proc.signalCode ?? null;
+    const signal = this.proc.signalCode == null ? null : String(this.proc.signalCode);
     const code = this.proc.exitCode;
     const beforeReady = !this.isReady;
     const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;

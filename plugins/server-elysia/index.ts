@@ -5,6 +5,21 @@
  *
  * When port 0 was asked for, `config.server.port` is set to the bound port so
  * whoever prints the address (the CLI) prints the real one.
+ *
+ * HTTP behaviour, per API route:
+ * - body (non-GET/HEAD): over `max_body_size` → 413; an API with `body:` takes
+ *   JSON only (other media types → 415); malformed JSON → 400; a body not
+ *   matching the shape → 400 `{ error: "invalid request body", fields: [{ path, message }] }`.
+ * - `query:` shapes coerce `?limit=5` to numbers/booleans before checking (400
+ *   `invalid query parameters` on failure); other APIs get the raw strings.
+ * - the handler's value is the JSON response (strings too); `undefined` → 204.
+ *   A HandlerError → its `status` if it has one (middleware rejections), else
+ *   500 `{ error: message }`, never a stack. 429s carry Retry-After.
+ * - every response carries `traceparent` of its `http` span, which continues an
+ *   incoming `traceparent`.
+ * - `GET /health` → `{ status: "ok" }` unless the project defines it; unknown
+ *   routes → 404 `{ error: "not found", path }`; `enable_cors` adds preflights
+ *   and Access-Control headers for `cors_origins`.
  */
 import type { RohasPlugin } from "../../core/plugin.ts";
 import type { Rohas } from "../../core/rohas.ts";

@@ -6,7 +6,7 @@
  * through a Bun pub/sub topic when `broadcast: true`.
  */
 import type { WsDef } from "../../core/schema.ts";
-import { ActiveSpan } from "../../core/tracing.ts";
+import { ActiveSpan, parseTraceparent } from "../../core/tracing.ts";
 import type { ServerEngine, WsConnection } from "./engine-port.ts";
 import { flattenQuery } from "./query.ts";
 import type { Validator } from "./validation.ts";
@@ -76,7 +76,8 @@ export class WsRoute {
         raw.send(typeof value === "string" ? value : JSON.stringify(value));
       },
     };
-    const span = new ActiveSpan(`WS ${this.def.path} connect`, "websocket");
+    // The upgrade request may carry a traceparent; the connect span joins that trace.
+    const span = new ActiveSpan(`WS ${this.def.path} connect`, "websocket", parseTraceparent(conn.headers.traceparent));
     span.set("rohas.ws", this.def.name);
     const session: Session = {
       conn,

@@ -293,6 +293,20 @@ def _model_from_annotation(annotation: typing.Any) -> typing.Any:
     return _EMPTY
 
 
+def _hints_one_by_one(function: typing.Callable[..., typing.Any]) -> dict[str, typing.Any]:
+    """Resolves each annotation on its own, so the ones that can be resolved still count."""
+    hints: dict[str, typing.Any] = {}
+    namespace = getattr(function, "__globals__", {})
+    for name, annotation in (getattr(function, "__annotations__", {}) or {}).items():
+        if isinstance(annotation, str):
+            try:
+                annotation = eval(annotation, namespace)  # noqa: S307 - the handler's own annotation
+            except Exception:  # noqa: BLE001
+                continue
+        hints[name] = annotation
+    return hints
+
+
 def inspect_target(location: Location, function: typing.Callable[..., typing.Any]) -> Target:
     is_async = inspect.iscoroutinefunction(function) or inspect.iscoroutinefunction(
         getattr(function, "__call__", None)
@@ -303,8 +317,8 @@ def inspect_target(location: Location, function: typing.Callable[..., typing.Any
         return Target(location, function, is_async, 99, [], False)
     try:
         hints = typing.get_type_hints(function)
-    except Exception:  # unresolved forward references: fall back to the raw annotations
-        hints = dict(getattr(function, "__annotations__", {}) or {})
+    except Exception:  # noqa: BLE001 - one unresolvable annotation (e.g. `State` never imported)
+        hints = _hints_one_by_one(function)
     params = []
     positional = 0
     for param in signature.parameters.values():

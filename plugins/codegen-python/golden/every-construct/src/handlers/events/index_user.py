@@ -1,0 +1,9 @@
+# Handler index_user for event UserCreated (declared in schema/events/user.ro).
+# Created once by `rohas codegen`; this file is yours and is never overwritten.
+from generated.events.user_created import UserCreated
+from generated.state import State
+
+
+async def handle_index_user(event: UserCreated, state: State) -> None:
+    state.logger.info("index_user received an event", payload=event.payload)
+    # UserCreated triggers WelcomeEmailSent: set a payload with state.set_payload("WelcomeEmailSent", ...).

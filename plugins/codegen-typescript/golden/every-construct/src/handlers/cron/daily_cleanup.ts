@@ -1,0 +1,8 @@
+// Handler for cron DailyCleanup, schedule "0 */5 * * * *" (declared in schema/cron/cleanup.ro).
+// Created once by `rohas codegen`; this file is yours and is never overwritten.
+import type { State } from "../../generated/state";
+
+export async function handler(req: unknown, state: State): Promise<void> {
+  state.logger.info("DailyCleanup ran", { request: req });
+  // This cron triggers CleanupDone: set a payload with state.setPayload("CleanupDone", …).
+}

@@ -1,0 +1,8 @@
+// WebSocket handler on_disconnect: onDisconnect of ws Chat (declared in schema/websockets/chat.ro).
+// Created once by `rohas codegen`; this file is yours and is never overwritten.
+import type { State } from "../../generated/state";
+import type { ChatMessage, ChatConnection } from "../../generated/websockets/chat";
+
+export async function handler(message: ChatMessage | undefined, connection: ChatConnection, state: State): Promise<void> {
+  state.logger.info("on_disconnect", { connectionId: connection.id, message });
+}

@@ -111,6 +111,15 @@ try {
       `${errors.length} errors, ${diagnostics.length - errors.length} warnings)`,
   );
   if (errors.length > 0) console.log(`  first error: ${errors[0]!.message}`);
+  const coldValidate = coldMs(`${generate}
+const { parse } = await import(${JSON.stringify(join(ROOT, "grammar/parser.ts"))});
+const { buildSchema } = await import(${JSON.stringify(join(ROOT, "core/schema.ts"))});
+const { runCoreChecks } = await import(${JSON.stringify(join(ROOT, "core/checks.ts"))});
+const t0 = performance.now();
+const { schema } = buildSchema([parse(text, "bench.ro").file]);
+runCoreChecks(schema);
+console.log(performance.now() - t0);`);
+  console.log(`parse+validate in a fresh process: ${fmt(coldValidate)} (median of 5 processes; cold JIT and heap)`);
 } catch (error) {
   console.log(`parse+validate: skipped, core could not be loaded (${error instanceof Error ? error.message : error})`);
 }
@@ -145,11 +154,16 @@ function makeProject(): string {
 const project = makeProject();
 try {
   const baseline = spawnMs([process.execPath, "-e", ""], project);
+  // Bun treats an empty -e as no script at all (it prints its usage); `-e 0` really starts the JS runtime.
+  const runtime = spawnMs([process.execPath, "-e", "0"], project);
   console.log(`bun -e ''      ${fmt(baseline.ms)} median of ${SPAWNS} spawns (baseline)`);
+  console.log(`bun -e 0       ${fmt(runtime.ms)} median of ${SPAWNS} spawns (JS runtime start)`);
   const report = (label: string, cmd: string[]) => {
     const r = spawnMs(cmd, project);
     const note = r.code === 0 ? "" : `  (exit ${r.code}: ${r.stderr.split("\n")[0]})`;
-    console.log(`${label.padEnd(40)} ${fmt(r.ms)}  ${(r.ms / baseline.ms).toFixed(2)}x bun -e ''${note}`);
+    console.log(
+      `${label.padEnd(40)} ${fmt(r.ms)}  ${(r.ms / baseline.ms).toFixed(1)}x bun -e '', ${(r.ms / runtime.ms).toFixed(1)}x bun -e 0${note}`,
+    );
   };
   if (existsSync(BINARY)) {
     report("dist/rohas version", [BINARY, "version"]);

@@ -100,3 +100,11 @@ describe("GenerateContext", () => {
     await expect(ctx.write("../escape.ts", "x")).rejects.toThrow("outside the project");
   });
 });
+
+describe("render", () => {
+  test("renders eta without HTML escaping, as code needs", () => {
+    const ctx = context(fresh());
+    const template = "type <%= it.name %> = <%= it.type %>;\n<% for (const f of it.fields) { -%>\n  <%= f %>\n<% } -%>\n";
+    expect(ctx.render(template, { name: "A", type: "Record<string, 'x'>", fields: ["a", "b"] })).toBe("type A = Record<string, 'x'>;\n  a\n  b\n");
+  });
+});

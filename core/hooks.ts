@@ -35,6 +35,12 @@ export interface GenerateContext {
   write(relativePath: string, content: string): Promise<boolean>;
   /** Create a handler stub only if the file does not exist; returns true when created. */
   writeStub(relativePath: string, content: string): Promise<boolean>;
+  /**
+   * Renders an eta template (its text) with `data` as `it`, without HTML
+   * escaping. Generators outside Rohas use it so they need no template engine
+   * of their own (packages a plugin imports may not resolve inside the binary).
+   */
+  render(template: string, data: object): string;
   diagnostics: Diagnostic[];
 }
 

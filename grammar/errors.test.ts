@@ -136,6 +136,13 @@ const CASES: Case[] = [
     blocks: ["model A[id]", "model B[id]"],
   },
   {
+    name: "a lone mistyped keyword",
+    text: "modle\nmodel A { id Int }",
+    error: "1:1 parse/expected-block expected a block (model, type, input, api, event, cron or ws), found 'modle'",
+    hint: "did you mean 'model'?",
+    blocks: ["model A[id]"],
+  },
+  {
     name: "an extra closing brace",
     text: "model A { id Int }}\nmodel B { id Int }",
     error: "1:19 parse/unexpected-token unexpected '}'",
@@ -325,6 +332,12 @@ const CASES: Case[] = [
     name: "object key followed by junk stays inside the object",
     text: 'model A {\n  u User @relation({\n    name@: "x",\n    fields: [a]\n  })\n  ok Int\n}',
     error: "3:9 parse/expected-colon expected ':' after key 'name'",
+    blocks: ["model A[u,ok]"],
+  },
+  {
+    name: "named attribute argument without a value",
+    text: "model A {\n  u User @relation(fields: )\n  ok Int\n}",
+    error: "2:28 parse/expected-value expected a value after 'fields:'",
     blocks: ["model A[u,ok]"],
   },
   {

@@ -10,10 +10,6 @@
  */
 import type { Diagnostic, Position, Span } from "./ast.ts";
 
-class Pos implements Position {
-  constructor(public offset: number, public line: number, public column: number) {}
-}
-
 export const Tok = {
   EOF: 0,
   Ident: 1,
@@ -85,6 +81,7 @@ const CHARACTER_HINTS: Record<string, string> = {
   "=": "properties are written `key: value`",
   "#": "comments start with // or /*",
   "`": "strings use double quotes: \"text\"",
+  "-": "names are made of letters, digits and '_'",
 };
 
 /** A lexer snapshot for lookahead; restore() rewinds to it, dropping diagnostics found meanwhile. */
@@ -94,17 +91,15 @@ export interface LexerState {
   lineStart: number;
   kind: TokenKind;
   start: number;
-  startLine: number;
-  startCol: number;
   end: number;
-  endLine: number;
-  endCol: number;
+  tokenLine: number;
+  tokenLineStart: number;
   value: string;
   number: number;
   newlineBefore: boolean;
   prevEnd: number;
-  prevEndLine: number;
-  prevEndCol: number;
+  prevLine: number;
+  prevLineStart: number;
   diagnostics: number;
   dropped: number;
   truncatedByError: boolean;
@@ -128,12 +123,11 @@ export class Lexer {
   // The current token.
   kind: TokenKind = Tok.EOF;
   start = 0;
-  startLine = 1;
-  startCol = 1;
-  /** Exclusive end. */
+  /** Exclusive end. A token never spans lines (strings end at their line; comments are not tokens). */
   end = 0;
-  endLine = 1;
-  endCol = 1;
+  /** The token's line, and the offset where that line starts (columns are computed only when needed). */
+  private tokenLine = 1;
+  private tokenLineStart = 0;
   /** Identifier name, decoded string contents, or the raw text of a number or invalid run. */
   value = "";
   number = 0;
@@ -142,8 +136,8 @@ export class Lexer {
 
   // The end of the token before the current one, where "expected X" errors point.
   prevEnd = 0;
-  prevEndLine = 1;
-  prevEndCol = 1;
+  private prevLine = 1;
+  private prevLineStart = 0;
 
   private dropped = 0;
   private firstDropped: Span | undefined;
@@ -162,8 +156,8 @@ export class Lexer {
     this.length = text.length;
     this.next();
     this.prevEnd = 0;
-    this.prevEndLine = 1;
-    this.prevEndCol = 1;
+    this.prevLine = 1;
+    this.prevLineStart = 0;
   }
 
   /** Advances to the next token. */
@@ -172,15 +166,15 @@ export class Lexer {
     this.startPos = undefined;
     this.endPos = undefined;
     this.prevEnd = this.end;
-    this.prevEndLine = this.endLine;
-    this.prevEndCol = this.endCol;
+    this.prevLine = this.tokenLine;
+    this.prevLineStart = this.tokenLineStart;
     this.newlineBefore = this.pos === 0;
     this.skipTrivia();
     const text = this.text;
     const start = this.pos;
     this.start = start;
-    this.startLine = this.line;
-    this.startCol = start - this.lineStart + 1;
+    this.tokenLine = this.line;
+    this.tokenLineStart = this.lineStart;
     if (start >= this.length) {
       this.kind = Tok.EOF;
       this.value = "";
@@ -239,16 +233,16 @@ export class Lexer {
 
   /** Where the current token starts. Spans share position objects: treat them as read-only. */
   startPosition(): Position {
-    return (this.startPos ??= new Pos(this.start, this.startLine, this.startCol));
+    return (this.startPos ??= { offset: this.start, line: this.tokenLine, column: this.start - this.tokenLineStart + 1 });
   }
 
   endPosition(): Position {
-    return (this.endPos ??= new Pos(this.end, this.endLine, this.endCol));
+    return (this.endPos ??= { offset: this.end, line: this.tokenLine, column: this.end - this.tokenLineStart + 1 });
   }
 
   /** Where the previous token ends. */
   prevEndPosition(): Position {
-    return (this.prevEndPos ??= new Pos(this.prevEnd, this.prevEndLine, this.prevEndCol));
+    return (this.prevEndPos ??= { offset: this.prevEnd, line: this.prevLine, column: this.prevEnd - this.prevLineStart + 1 });
   }
 
   save(): LexerState {
@@ -258,17 +252,15 @@ export class Lexer {
       lineStart: this.lineStart,
       kind: this.kind,
       start: this.start,
-      startLine: this.startLine,
-      startCol: this.startCol,
       end: this.end,
-      endLine: this.endLine,
-      endCol: this.endCol,
+      tokenLine: this.tokenLine,
+      tokenLineStart: this.tokenLineStart,
       value: this.value,
       number: this.number,
       newlineBefore: this.newlineBefore,
       prevEnd: this.prevEnd,
-      prevEndLine: this.prevEndLine,
-      prevEndCol: this.prevEndCol,
+      prevLine: this.prevLine,
+      prevLineStart: this.prevLineStart,
       diagnostics: this.diagnostics.length,
       dropped: this.dropped,
       truncatedByError: this.truncatedByError,
@@ -284,17 +276,15 @@ export class Lexer {
     this.lineStart = s.lineStart;
     this.kind = s.kind;
     this.start = s.start;
-    this.startLine = s.startLine;
-    this.startCol = s.startCol;
     this.end = s.end;
-    this.endLine = s.endLine;
-    this.endCol = s.endCol;
+    this.tokenLine = s.tokenLine;
+    this.tokenLineStart = s.tokenLineStart;
     this.value = s.value;
     this.number = s.number;
     this.newlineBefore = s.newlineBefore;
     this.prevEnd = s.prevEnd;
-    this.prevEndLine = s.prevEndLine;
-    this.prevEndCol = s.prevEndCol;
+    this.prevLine = s.prevLine;
+    this.prevLineStart = s.prevLineStart;
     this.diagnostics.length = s.diagnostics;
     this.dropped = s.dropped;
     this.truncatedByError = s.truncatedByError;
@@ -303,12 +293,10 @@ export class Lexer {
     this.prevEndPos = s.prevEndPos;
   }
 
-  /** Ends the current token at `end` (a token never contains a line break unless the scanner moved `line`). */
+  /** Ends the current token at `end`. */
   private finish(end: number): void {
     this.pos = end;
     this.end = end;
-    this.endLine = this.line;
-    this.endCol = end - this.lineStart + 1;
   }
 
   private skipTrivia(): void {

@@ -318,12 +318,7 @@ class Parser {
    * as the next field (`email: …` or `email String`), so a missing type does not swallow the next field.
    */
   private typeOnNextLine(): boolean {
-    const l = this.lex;
-    const saved = l.save();
-    l.next();
-    const next = l.kind;
-    const sameLine = !l.newlineBefore;
-    l.restore(saved);
+    const [next, , sameLine] = this.peek2();
     return !(next === Tok.Colon || (next === Tok.Ident && sameLine));
   }
 
@@ -402,13 +397,13 @@ class Parser {
       // `method POST`: read the value as if the ':' were there, so the property is not lost.
     }
     const missing =
-      !isValueStart(l.kind) || (l.kind === Tok.Ident && l.newlineBefore && this.peek() === Tok.Colon); // `key:` then `next: …`
+      !isValueStart(l.kind) || (l.kind === Tok.Ident && l.newlineBefore && this.peek2()[0] === Tok.Colon); // `key:` then `next: …`
     if (missing) {
       this.expected("parse/expected-value", `expected a value after '${key}:'`, 'a value is a name, a "string", a number, true, false, a [list] or an {object}');
       if (!l.newlineBefore) this.skipLine();
       return;
     }
-    const value = this.parseValue()!;
+    const value = this.parseValue();
     properties.push({ key, keySpan, value, span: this.spanFrom(keySpan.start) });
   }
 
@@ -651,7 +646,10 @@ class Parser {
     const l = this.lex;
     let first = mustAdvance;
     while (l.kind !== Tok.EOF) {
-      if (!first && l.kind === Tok.Ident && l.newlineBefore && (blockKind(l.value) || this.blockStartsHere())) return;
+      if (!first && l.kind === Tok.Ident && l.newlineBefore) {
+        const [next, afterNext] = this.peek2();
+        if (next === Tok.Ident && (blockKind(l.value) || afterNext === Tok.LBrace)) return;
+      }
       first = false;
       if (isOpener(l.kind)) this.skipBalanced();
       else l.next();
@@ -664,23 +662,13 @@ class Parser {
    * None of those can appear there, so the bracket before it was never closed.
    */
   private startsStatement(colonToo: boolean): boolean {
-    const l = this.lex;
-    const saved = l.save();
-    l.next();
-    const next = l.kind;
-    const sameLine = !l.newlineBefore;
-    l.restore(saved);
+    const [next, , sameLine] = this.peek2();
     return (sameLine && (next === Tok.Ident || next === Tok.At)) || (colonToo && next === Tok.Colon);
   }
 
   /** Inside an open object: does the name starting this line read as a field (`name Type`) or a block? */
   private startsField(): boolean {
-    const l = this.lex;
-    const saved = l.save();
-    l.next();
-    const next = l.kind;
-    const sameLine = !l.newlineBefore;
-    l.restore(saved);
+    const [next, , sameLine] = this.peek2();
     return sameLine && next === Tok.Ident;
   }
 
@@ -699,15 +687,6 @@ class Parser {
   private blockStartsHere(): boolean {
     const [next, afterNext] = this.peek2();
     return next === Tok.Ident && afterNext === Tok.LBrace;
-  }
-
-  private peek(): TokenKind {
-    const l = this.lex;
-    const saved = l.save();
-    l.next();
-    const kind = l.kind;
-    l.restore(saved);
-    return kind;
   }
 
   /** The kinds of the next two tokens, and whether the first is on the current line. */

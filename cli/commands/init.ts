@@ -8,21 +8,18 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, relative, resolve } from "node:path";
-import { Eta } from "eta";
 import type { Command, CommandContext } from "../command.ts";
 import { EXIT } from "../command.ts";
 import { UsageError } from "../args.ts";
 import { bold, dim, green, red, yellow } from "../output.ts";
 import { printDiagnostics } from "../project.ts";
+import { renderTemplate } from "../../core/generate-context.ts";
 import { Rohas } from "../../core/rohas.ts";
 import { DEFAULT_EXAMPLE, examples, scaffoldFiles, type InitLanguage } from "../../templates/init/index.ts";
 import pkg from "../../package.json" with { type: "json" };
 import { runCodegen, summary } from "./codegen.ts";
 
 const LANGUAGES: InitLanguage[] = ["typescript", "python"];
-
-/** Code, not HTML: no escaping and no implicit trimming. */
-const eta = new Eta({ autoEscape: false, autoTrim: false, useWith: false });
 
 const init: Command = {
   name: "init",
@@ -68,7 +65,7 @@ const init: Command = {
     for (const file of files) {
       const target = join(dir, file.path);
       mkdirSync(dirname(target), { recursive: true });
-      writeFileSync(target, eta.renderString(file.template, data));
+      writeFileSync(target, renderTemplate(file.template, data));
     }
     ctx.out.log(`${green("✓", color)} created ${shown} (${language}, example ${exampleName}): ${files.length} files`);
 

@@ -4,13 +4,12 @@
  * snake_case handler stubs (created once). A pure function of the schema, so
  * it is tested against golden files and benchmarked without the disk.
  */
-import { generatedHeader } from "../../core/generate-context.ts";
+import { compileTemplate, generatedHeader } from "../../core/generate-context.ts";
 import { handlerPath, handlerRefs, snakeCase } from "../../core/handler-refs.ts";
 import type { ApiDef, CronDef, EventDef, Schema, ShapeDef, WsDef } from "../../core/schema.ts";
 import type { TypeRef } from "../../grammar/ast.ts";
 import { pythonTemplates } from "../../templates/python/index.ts";
 import { PyImports } from "./imports.ts";
-import { compileTemplates, type Render } from "./render.ts";
 import { attributeName, attributesText, pyHint, pythonDefault, pyString, shapeCycles, shapeModule, typeText, type HintNames } from "./types.ts";
 
 export interface GeneratedFile {
@@ -41,10 +40,17 @@ const SUBPACKAGES = {
   websockets: "Message and connection models of every ws block.",
 } as const;
 
+type Render = (data: object) => string;
 let templates: Record<keyof typeof pythonTemplates, Render> | undefined;
 
+function compileAll(): Record<keyof typeof pythonTemplates, Render> {
+  const out = {} as Record<keyof typeof pythonTemplates, Render>;
+  for (const name of Object.keys(pythonTemplates) as (keyof typeof pythonTemplates)[]) out[name] = compileTemplate(pythonTemplates[name]);
+  return out;
+}
+
 export function generatePython(schema: Schema, options: PythonOptions): PythonOutput {
-  templates ??= compileTemplates(pythonTemplates);
+  templates ??= compileAll();
   const gen = new PythonGenerator(schema, options, templates);
   return { files: gen.files(), stubs: gen.stubs() };
 }

@@ -4,13 +4,12 @@
  * is tested against golden files and benchmarked without touching the disk.
  */
 import { posix } from "node:path";
-import { generatedHeader } from "../../core/generate-context.ts";
+import { compileTemplate, generatedHeader } from "../../core/generate-context.ts";
 import { handlerPath, handlerRefs, snakeCase } from "../../core/handler-refs.ts";
 import { pathParams, type ApiDef, type CronDef, type EventDef, type Schema, type ShapeDef, type WsDef } from "../../core/schema.ts";
 import type { TypeRef } from "../../grammar/ast.ts";
 import { typescriptTemplates } from "../../templates/typescript/index.ts";
 import { ModuleImports } from "./imports.ts";
-import { compileTemplates, type Render } from "./render.ts";
 import {
   attributesText,
   literalDefault,
@@ -44,10 +43,17 @@ export interface TypeScriptOutput {
   stubs: GeneratedFile[];
 }
 
+type Render = (data: object) => string;
 let templates: Record<keyof typeof typescriptTemplates, Render> | undefined;
 
+function compileAll(): Record<keyof typeof typescriptTemplates, Render> {
+  const out = {} as Record<keyof typeof typescriptTemplates, Render>;
+  for (const name of Object.keys(typescriptTemplates) as (keyof typeof typescriptTemplates)[]) out[name] = compileTemplate(typescriptTemplates[name]);
+  return out;
+}
+
 export function generateTypeScript(schema: Schema, options: TypeScriptOptions): TypeScriptOutput {
-  templates ??= compileTemplates(typescriptTemplates);
+  templates ??= compileAll();
   const gen = new TypeScriptGenerator(schema, options, templates);
   return { files: gen.files(), stubs: gen.stubs() };
 }

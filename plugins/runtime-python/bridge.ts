@@ -84,6 +84,8 @@ export class PythonBridge implements RuntimeBridge {
       }
     }
     const result = await worker.call(handler, toPythonArgs(handler.kind, args), state, this.timeoutMs);
+    // Python's None is "returned nothing", as undefined is for a TypeScript handler.
+    if (result === null) return undefined;
     return handler.kind === "middleware" ? fromMiddlewareResult(result) : result;
   }
 

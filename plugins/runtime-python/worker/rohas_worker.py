@@ -579,6 +579,14 @@ def arguments_for(target: Target, raw: list[typing.Any], make_state: typing.Call
     return []
 
 
+def unwrap_response(api_name: str, result: typing.Any) -> typing.Any:
+    """A generated `<Name>Response` carries the body in `data` (see generated/api/*.py)."""
+    cls = type(result)
+    if cls.__name__ == f"{api_name}Response" and "data" in (getattr(cls, "model_fields", None) or {}):
+        return result.data
+    return result
+
+
 # ---------------------------------------------------------------------------------------------
 # Output capture
 
@@ -619,6 +627,7 @@ class CapturedStream(io.TextIOBase):
             *lines, rest = pending.split("\n")
             if rest:
                 self._partial[key] = rest
+                self._worker.streams_have_partial_lines = True
         for line in lines:
             self._worker.log(call, self._level, line, None, self._source)
         return len(text)
@@ -694,6 +703,8 @@ class Worker:
         self._stopped: asyncio.Future[None] | None = None
         self._executor = ThreadPoolExecutor(thread_name_prefix="rohas-sync-handler")
         self.streams: list[CapturedStream] = []
+        # Set by a CapturedStream holding a line without its newline yet; saves two calls per call.
+        self.streams_have_partial_lines = False
         # Tests swap this to capture frames without a pipe.
         self.write_out: typing.Callable[[bytes], None] = self._write_fd
 
@@ -762,7 +773,9 @@ class Worker:
             trace = frame.get("trace") or {}
             call = Call(call_id, frame["kind"], frame["name"], trace.get("traceId", ""), trace.get("spanId", ""))
             self._calls[call_id] = call
-            self._tasks[call_id] = self._loop.create_task(self.run_call(call, frame.get("args") or []))
+            task = self._loop.create_task(self.run_call(call, frame.get("args") or []))
+            if not task.done():  # an eager task (Python 3.12+) may already have finished
+                self._tasks[call_id] = task
         elif kind == "cancel":
             call = self._calls.get(frame["id"])
             task = self._tasks.get(frame["id"])
@@ -803,6 +816,8 @@ class Worker:
                 result = await self._loop.run_in_executor(self._executor, context.run, target.function, *args)  # type: ignore[union-attr]
                 if inspect.isawaitable(result):  # a plain def that returned a coroutine
                     result = await result
+            if call.kind == "api":
+                result = unwrap_response(call.name, result)
             try:
                 reply = encode_frame({"t": "ok", "id": call_id, "result": result})
             except (TypeError, ValueError) as error:
@@ -822,8 +837,9 @@ class Worker:
                 described["status"] = 400  # the request does not fit the model the handler declares
             reply = encode_frame({"t": "err", "id": call_id, "error": described})
         finally:
-            for stream in self.streams:
-                stream.flush_call(call)
+            if self.streams_have_partial_lines:
+                for stream in self.streams:
+                    stream.flush_call(call)
             call.done = True
             self._calls.pop(call_id, None)
             self._tasks.pop(call_id, None)
@@ -848,6 +864,10 @@ class Worker:
         self._loop = asyncio.get_running_loop()
         self._loop_thread = threading.get_ident()
         self._stopped = self._loop.create_future()
+        # Python 3.12+: a handler that finishes without waiting never goes through the scheduler.
+        eager = getattr(asyncio, "eager_task_factory", None)
+        if eager is not None:
+            self._loop.set_task_factory(eager)
         pipe = os.fdopen(in_fd, "rb", buffering=0)
         transport, _ = await self._loop.connect_read_pipe(lambda: _FrameProtocol(self), pipe)
         self.send({"t": "ready", "pid": os.getpid(), "python": platform.python_version(), "protocol": PROTOCOL_VERSION})

@@ -458,6 +458,21 @@ def test_exception_carries_type_message_and_the_users_traceback(tmp_path: Path) 
     asyncio.run(scenario())
 
 
+def test_only_the_apis_own_response_model_is_unwrapped() -> None:
+    class CreateUserResponse(pydantic.BaseModel):
+        data: dict[str, int]
+
+    class Other(pydantic.BaseModel):
+        data: int
+
+    response = CreateUserResponse(data={"id": 1})
+    assert rw.unwrap_response("CreateUser", response) == {"id": 1}
+    assert rw.unwrap_response("GetUser", response) is response
+    assert rw.unwrap_response("CreateUser", {"data": 1}) == {"data": 1}
+    other = Other(data=1)
+    assert rw.unwrap_response("Other", other) is other
+
+
 def test_a_missing_handler_is_an_error_naming_file_and_function(tmp_path: Path) -> None:
     src = write_project(tmp_path, {})
     use_src(src)
@@ -600,7 +615,8 @@ def test_generated_package_and_sibling_modules_import_from_src(tmp_path: Path) -
     worker = Subprocess(src, python=sys.executable)
     try:
         reply = worker.reply(worker.call("api", "CreateUser", {"body": {"name": "ada"}, "query_params": {}}))
-        assert reply == {"t": "ok", "id": 1, "result": {"data": {"name": "ADA"}}}
+        # A generated <Name>Response carries the body in `data`: the body is what goes back.
+        assert reply == {"t": "ok", "id": 1, "result": {"name": "ADA"}}
         bad = worker.reply(worker.call("api", "CreateUser", {"body": {}, "query_params": {}}))
         assert bad["error"]["type"] == "ValidationError" and bad["error"]["status"] == 400
     finally:

@@ -6,7 +6,11 @@
  *     any pipe-based bridge: same framing and JSON on the Bun side, no work in Python).
  * Goal (issue 8): at least 20,000 calls/s, and within 1.5x of the raw pipe.
  *
- *   bun bench/python.ts [--calls N] [--concurrency C] [--workers W]
+ * The trivial `async def` handler has no await point, so the worker runs it
+ * inline; a second handler awaiting once shows the cost of an asyncio Task.
+ * Each line is the best of --rounds runs (the machine is shared and noisy).
+ *
+ *   bun bench/python.ts [--calls N] [--concurrency C] [--workers W] [--rounds R]
  */
 import { rmSync } from "node:fs";
 import { availableParallelism } from "node:os";
@@ -22,6 +26,7 @@ const option = (name: string, fallback: number): number => {
 const CALLS = option("calls", 100_000);
 const CONCURRENCY = option("concurrency", 64);
 const WORKERS = option("workers", availableParallelism());
+const ROUNDS = option("rounds", 3);
 
 interface Result {
   name: string;
@@ -31,7 +36,7 @@ interface Result {
 }
 
 /** Runs `call` CALLS times with CONCURRENCY loops in flight; per-call latency in ms. */
-async function measure(name: string, call: () => Promise<unknown>, calls = CALLS): Promise<Result> {
+async function measureOnce(name: string, call: () => Promise<unknown>, calls = CALLS): Promise<Result> {
   const latencies = new Float64Array(calls);
   let next = 0;
   const started = performance.now();
@@ -53,6 +58,16 @@ async function measure(name: string, call: () => Promise<unknown>, calls = CALLS
     p50: latencies[Math.floor(calls * 0.5)]!,
     p99: latencies[Math.floor(calls * 0.99)]!,
   };
+}
+
+/** The best of ROUNDS runs, by throughput. */
+async function measure(name: string, call: () => Promise<unknown>, calls = CALLS): Promise<Result> {
+  let best: Result | undefined;
+  for (let round = 0; round < (calls === CALLS ? ROUNDS : 1); round++) {
+    const result = await measureOnce(name, call, calls);
+    if (!best || result.callsPerSecond > best.callsPerSecond) best = result;
+  }
+  return best!;
 }
 
 const request = { params: {}, queryParams: {}, body: { name: "Ada", n: 1 }, headers: {} };
@@ -125,21 +140,25 @@ function startEcho() {
 }
 
 // ── the bridge ─────────────────────────────────────────────────────────────────
-const project = pythonProject({ "src/handlers/api/echo.py": "async def handle_echo(req):\n    return req['body']\n" });
+const project = pythonProject({
+  "src/handlers/api/echo.py": "async def handle_echo(req):\n    return req['body']\n",
+  "src/handlers/api/echo_await.py": "import asyncio\n\nasync def handle_echo_await(req):\n    await asyncio.sleep(0)\n    return req['body']\n",
+});
 
-async function bridgeRun(workers: number): Promise<Result> {
+async function bridgeRun(workers: number, handler = ref): Promise<Result> {
   const bridge = new PythonBridge(runtimeContext(project), { workers, interpreter: TEST_PYTHON, timeoutMs: 0 });
-  const diagnostics = await bridge.prepare([ref]);
+  const diagnostics = await bridge.prepare([handler]);
   if (diagnostics.length) throw new Error(diagnostics.map((d) => d.message).join("\n"));
   const state = recordingState();
-  const call = () => bridge.invoke(ref, [request], state);
+  const call = () => bridge.invoke(handler, [request], state);
   await measure("warm-up", call, 5_000);
-  const result = await measure(`bridge, ${workers} worker${workers === 1 ? "" : "s"}`, call);
+  const label = handler === ref ? "" : `, ${handler.name} (awaits once)`;
+  const result = await measure(`bridge, ${workers} worker${workers === 1 ? "" : "s"}${label}`, call);
   await bridge.close();
   return result;
 }
 
-console.log(`python handler round trips: ${CALLS} calls, ${CONCURRENCY} in flight, ${TEST_PYTHON}`);
+console.log(`python handler round trips: ${CALLS} calls, ${CONCURRENCY} in flight, best of ${ROUNDS}, ${TEST_PYTHON}`);
 const results: Result[] = [];
 await measure("warm-up", inProcessCall, 10_000);
 results.push(await measure("TypeScript in-process (ceiling)", inProcessCall));
@@ -154,6 +173,7 @@ const single = await bridgeRun(1);
 results.push(single);
 const pool = WORKERS === 1 ? single : await bridgeRun(WORKERS);
 if (pool !== single) results.push(pool);
+results.push(await bridgeRun(WORKERS, { kind: "api", name: "EchoAwait" }));
 rmSync(project, { recursive: true, force: true });
 
 const width = Math.max(...results.map((r) => r.name.length));

@@ -5,6 +5,7 @@
  * nothing is written; files that would change are recorded instead (CI).
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { basename } from "node:path";
 import { Eta } from "eta";
 import type { Diagnostic } from "../grammar/ast.ts";
 import type { RohasConfig } from "./config.ts";
@@ -88,10 +89,11 @@ export function createGenerateContext(options: GenerateContextOptions): Generate
   /** Content per path in this run, to catch two generators (or two names) mapping to one file. */
   const claimed = new Map<string, string>();
   const diagnostics: Diagnostic[] = [];
-  const madeDirs = new Set<string>();
   let touched = false;
 
   const absolute = (relativePath: string): string => {
+    // The common case, cheaply: a plain relative path cannot leave the project.
+    if (!relativePath.startsWith("/") && !relativePath.split("/").includes("..")) return `${projectDir}/${relativePath}`;
     const full = platform.resolve(projectDir, relativePath);
     if (!full.startsWith(projectDir + "/") && full !== projectDir) {
       throw new Error(`generator tried to write outside the project: ${relativePath}`);
@@ -99,11 +101,35 @@ export function createGenerateContext(options: GenerateContextOptions): Generate
     return full;
   };
 
-  const ensureDir = (file: string): void => {
+  /**
+   * Names in each folder, listed once per run: one readdir per folder instead
+   * of a failed open per new file (a first run creates thousands).
+   */
+  const listings = new Map<string, Set<string> | null>();
+  const listing = (dir: string): Set<string> | null => {
+    let names = listings.get(dir);
+    if (names === undefined) {
+      try {
+        names = new Set(readdirSync(dir));
+      } catch {
+        names = null;
+      }
+      listings.set(dir, names);
+    }
+    return names;
+  };
+  const exists = (file: string): boolean => listing(platform.dirname(file))?.has(basename(file)) ?? false;
+
+  /** Creates the file's folder if needed and records the file as present. */
+  const prepare = (file: string): void => {
     const dir = platform.dirname(file);
-    if (madeDirs.has(dir)) return;
-    mkdirSync(dir, { recursive: true });
-    madeDirs.add(dir);
+    let names = listing(dir);
+    if (names === null) {
+      mkdirSync(dir, { recursive: true });
+      names = new Set();
+      listings.set(dir, names);
+    }
+    names.add(basename(file));
   };
 
   /** Returns false (and reports) when another output of this run already claimed the path with other content. */
@@ -154,7 +180,7 @@ export function createGenerateContext(options: GenerateContextOptions): Generate
       if (!claim(path, content)) return false;
       generated.add(path);
       const file = absolute(path);
-      const existing = readIfExists(file);
+      const existing = exists(file) ? readIfExists(file) : undefined;
       if (existing === content) {
         stats.unchanged++;
         return false;
@@ -163,7 +189,7 @@ export function createGenerateContext(options: GenerateContextOptions): Generate
         outOfDate.push({ path, reason: existing === undefined ? "missing" : "changed" });
         return true;
       }
-      ensureDir(file);
+      prepare(file);
       writeFileSync(file, content);
       stats.written++;
       return true;
@@ -174,7 +200,7 @@ export function createGenerateContext(options: GenerateContextOptions): Generate
       const path = normalize(relativePath);
       if (!claim(path, content)) return false;
       const file = absolute(path);
-      if (existsSync(file)) {
+      if (exists(file)) {
         stats.stubsKept++;
         return false;
       }
@@ -182,7 +208,7 @@ export function createGenerateContext(options: GenerateContextOptions): Generate
         outOfDate.push({ path, reason: "stub missing" });
         return true;
       }
-      ensureDir(file);
+      prepare(file);
       // "wx" fails instead of overwriting if the file appeared since the check.
       try {
         writeFileSync(file, content, { flag: "wx" });

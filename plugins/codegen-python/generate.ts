@@ -5,7 +5,7 @@
  * it is tested against golden files and benchmarked without the disk.
  */
 import { compileTemplate, generatedHeader } from "../../core/generate-context.ts";
-import { handlerPath, handlerRefs, snakeCase } from "../../core/handler-refs.ts";
+import { handlerPath, handlerRefs, snakeCase as snakeCaseUncached } from "../../core/handler-refs.ts";
 import type { ApiDef, CronDef, EventDef, Schema, ShapeDef, WsDef } from "../../core/schema.ts";
 import type { TypeRef } from "../../grammar/ast.ts";
 import { pythonTemplates } from "../../templates/python/index.ts";
@@ -41,6 +41,14 @@ const SUBPACKAGES = {
 } as const;
 
 type Render = (data: object) => string;
+
+/** snake_case names are asked for many times per block; remember them. */
+const snakeNames = new Map<string, string>();
+function snakeCase(name: string): string {
+  let snake = snakeNames.get(name);
+  if (snake === undefined) snakeNames.set(name, (snake = snakeCaseUncached(name)));
+  return snake;
+}
 let templates: Record<keyof typeof pythonTemplates, Render> | undefined;
 
 function compileAll(): Record<keyof typeof pythonTemplates, Render> {
@@ -76,6 +84,7 @@ interface PendingField {
 class PythonGenerator {
   private readonly generatedDir: string;
   private readonly cycles: Map<string, number>;
+  private readonly uses: HandlerUses;
 
   constructor(
     private readonly schema: Schema,
@@ -84,6 +93,7 @@ class PythonGenerator {
   ) {
     this.generatedDir = `${options.srcDir}/generated`;
     this.cycles = shapeCycles(schema.shapes, schema.shapeByName);
+    this.uses = handlerUses(schema);
   }
 
   files(): GeneratedFile[] {
@@ -372,7 +382,7 @@ class PythonGenerator {
   }
 
   private eventStub(handler: string, fn: string, imports: PyImports): string {
-    const events = this.canonicalEvents().filter((e) => e.handlers.some((h) => h.name === handler));
+    const events = this.uses.events.get(handler) ?? [];
     const types = events.map((e) => imports.add(`generated.events.${snakeCase(e.name)}`, e.name));
     const eventType = types.length === 1 ? types[0]! : `${imports.add("typing", "Union")}[${types.join(", ")}]`;
     return this.t["stub-event"]({
@@ -401,12 +411,7 @@ class PythonGenerator {
   }
 
   private websocketStub(handler: string, fn: string, imports: PyImports): string {
-    const uses: { ws: WsDef; role: "onConnect" | "onMessage" | "onDisconnect" }[] = [];
-    for (const ws of this.schema.websockets) {
-      if (ws.onConnect.some((h) => h.name === handler)) uses.push({ ws, role: "onConnect" });
-      if (ws.onMessage.some((h) => h.name === handler)) uses.push({ ws, role: "onMessage" });
-      if (ws.onDisconnect.some((h) => h.name === handler)) uses.push({ ws, role: "onDisconnect" });
-    }
+    const uses = this.uses.websockets.get(handler) ?? [];
     const sockets = [...new Set(uses.map((u) => u.ws))];
     const union = (types: string[]) => (types.length === 1 ? types[0]! : `${imports.add("typing", "Union")}[${types.join(", ")}]`);
     const module = (ws: WsDef) => `generated.websockets.${snakeCase(ws.name)}`;
@@ -430,10 +435,7 @@ class PythonGenerator {
   }
 
   private middlewareStub(name: string, fn: string, imports: PyImports): string {
-    const users = [
-      ...this.schema.apis.filter((a) => a.middlewares.some((m) => m.name === name)).map((a) => ({ label: `api ${a.name}`, file: a.file })),
-      ...this.schema.websockets.filter((w) => w.middlewares.some((m) => m.name === name)).map((w) => ({ label: `ws ${w.name}`, file: w.file })),
-    ];
+    const users = this.uses.middlewares.get(name) ?? [];
     return this.t["stub-middleware"]({
       name,
       function: fn,
@@ -462,4 +464,34 @@ export function functionName(kind: "api" | "event" | "cron" | "websocket" | "mid
     case "middleware":
       return `${snakeCase(name)}_middleware`;
   }
+}
+
+interface HandlerUses {
+  events: Map<string, EventDef[]>;
+  websockets: Map<string, { ws: WsDef; role: "onConnect" | "onMessage" | "onDisconnect" }[]>;
+  middlewares: Map<string, { label: string; file: string }[]>;
+}
+
+/** Who names each handler and middleware, built once (stubs look it up per name). */
+function handlerUses(schema: Schema): HandlerUses {
+  const out: HandlerUses = { events: new Map(), websockets: new Map(), middlewares: new Map() };
+  const push = <T>(map: Map<string, T[]>, key: string, value: T) => {
+    const list = map.get(key);
+    if (list) list.push(value);
+    else map.set(key, [value]);
+  };
+  for (const event of schema.events) {
+    if (schema.eventByName.get(event.name) !== event) continue;
+    for (const name of new Set(event.handlers.map((h) => h.name))) push(out.events, name, event);
+  }
+  for (const api of schema.apis) {
+    for (const name of new Set(api.middlewares.map((m) => m.name))) push(out.middlewares, name, { label: `api ${api.name}`, file: api.file });
+  }
+  for (const ws of schema.websockets) {
+    for (const role of ["onConnect", "onMessage", "onDisconnect"] as const) {
+      for (const name of new Set(ws[role].map((h) => h.name))) push(out.websockets, name, { ws, role });
+    }
+    for (const name of new Set(ws.middlewares.map((m) => m.name))) push(out.middlewares, name, { label: `ws ${ws.name}`, file: ws.file });
+  }
+  return out;
 }

@@ -5,7 +5,7 @@
  */
 import { posix } from "node:path";
 import { compileTemplate, generatedHeader } from "../../core/generate-context.ts";
-import { handlerPath, handlerRefs, snakeCase } from "../../core/handler-refs.ts";
+import { handlerPath, handlerRefs, snakeCase as snakeCaseUncached } from "../../core/handler-refs.ts";
 import { pathParams, type ApiDef, type CronDef, type EventDef, type Schema, type ShapeDef, type WsDef } from "../../core/schema.ts";
 import type { TypeRef } from "../../grammar/ast.ts";
 import { typescriptTemplates } from "../../templates/typescript/index.ts";
@@ -44,6 +44,14 @@ export interface TypeScriptOutput {
 }
 
 type Render = (data: object) => string;
+
+/** snake_case names are asked for many times per block; remember them. */
+const snakeNames = new Map<string, string>();
+function snakeCase(name: string): string {
+  let snake = snakeNames.get(name);
+  if (snake === undefined) snakeNames.set(name, (snake = snakeCaseUncached(name)));
+  return snake;
+}
 let templates: Record<keyof typeof typescriptTemplates, Render> | undefined;
 
 function compileAll(): Record<keyof typeof typescriptTemplates, Render> {
@@ -66,6 +74,7 @@ interface IndexModule {
 class TypeScriptGenerator {
   private readonly generatedDir: string;
   private readonly index: IndexModule[] = [];
+  private readonly uses: HandlerUses;
 
   constructor(
     private readonly schema: Schema,
@@ -73,6 +82,7 @@ class TypeScriptGenerator {
     private readonly t: Record<keyof typeof typescriptTemplates, Render>,
   ) {
     this.generatedDir = `${options.srcDir}/generated`;
+    this.uses = handlerUses(schema);
   }
 
   files(): GeneratedFile[] {
@@ -344,10 +354,18 @@ class TypeScriptGenerator {
     return out;
   }
 
+  private readonly generatedFromStubDir = new Map<string, string>();
+
   /** Relative specifier from a stub to a generated module: stubs must run under Bun without path aliases. */
   private fromStub(stubPath: string, target: string): string {
-    const rel = posix.relative(posix.dirname(stubPath), `${this.generatedDir}/${target}`);
-    return rel.startsWith(".") ? rel : `./${rel}`;
+    const dir = posix.dirname(stubPath);
+    let prefix = this.generatedFromStubDir.get(dir);
+    if (prefix === undefined) {
+      const rel = posix.relative(dir, this.generatedDir);
+      prefix = rel.startsWith(".") ? rel : `./${rel}`;
+      this.generatedFromStubDir.set(dir, prefix);
+    }
+    return `${prefix}/${target}`;
   }
 
   private apiStub(api: ApiDef, path: string, imports: ModuleImports): string {
@@ -367,7 +385,7 @@ class TypeScriptGenerator {
   }
 
   private eventStub(handler: string, imports: ModuleImports): string {
-    const events = this.schema.events.filter((e) => e.handlers.some((h) => h.name === handler));
+    const events = this.uses.events.get(handler) ?? [];
     const eventType = events.map((e) => imports.add(`events/${snakeCase(e.name)}`, e.name)).join(" | ");
     return this.t["stub-event"]({
       handler,
@@ -392,16 +410,7 @@ class TypeScriptGenerator {
   }
 
   private websocketStub(handler: string, imports: ModuleImports): string {
-    const uses: { ws: WsDef; role: string }[] = [];
-    for (const ws of this.schema.websockets) {
-      for (const [role, list] of [
-        ["onConnect", ws.onConnect],
-        ["onMessage", ws.onMessage],
-        ["onDisconnect", ws.onDisconnect],
-      ] as const) {
-        if (list.some((h) => h.name === handler)) uses.push({ ws, role });
-      }
-    }
+    const uses = this.uses.websockets.get(handler) ?? [];
     const sockets = [...new Set(uses.map((u) => u.ws))];
     const message = sockets.map((ws) => imports.add(`websockets/${snakeCase(ws.name)}`, `${ws.name}Message`)).join(" | ");
     const connection = sockets.map((ws) => imports.add(`websockets/${snakeCase(ws.name)}`, `${ws.name}Connection`)).join(" | ");
@@ -418,10 +427,7 @@ class TypeScriptGenerator {
   }
 
   private middlewareStub(name: string, imports: ModuleImports): string {
-    const users = [
-      ...this.schema.apis.filter((a) => a.middlewares.some((m) => m.name === name)).map((a) => ({ label: `api ${a.name}`, file: a.file })),
-      ...this.schema.websockets.filter((w) => w.middlewares.some((m) => m.name === name)).map((w) => ({ label: `ws ${w.name}`, file: w.file })),
-    ];
+    const users = this.uses.middlewares.get(name) ?? [];
     return this.t["stub-middleware"]({
       name,
       usedBy: users.map((u) => u.label),
@@ -432,4 +438,34 @@ class TypeScriptGenerator {
       imports: imports.lines(),
     });
   }
+}
+
+interface HandlerUses {
+  events: Map<string, EventDef[]>;
+  websockets: Map<string, { ws: WsDef; role: "onConnect" | "onMessage" | "onDisconnect" }[]>;
+  middlewares: Map<string, { label: string; file: string }[]>;
+}
+
+/** Who names each handler and middleware, built once (stubs look it up per name). */
+function handlerUses(schema: Schema): HandlerUses {
+  const out: HandlerUses = { events: new Map(), websockets: new Map(), middlewares: new Map() };
+  const push = <T>(map: Map<string, T[]>, key: string, value: T) => {
+    const list = map.get(key);
+    if (list) list.push(value);
+    else map.set(key, [value]);
+  };
+  for (const event of schema.events) {
+    if (schema.eventByName.get(event.name) !== event) continue;
+    for (const name of new Set(event.handlers.map((h) => h.name))) push(out.events, name, event);
+  }
+  for (const api of schema.apis) {
+    for (const name of new Set(api.middlewares.map((m) => m.name))) push(out.middlewares, name, { label: `api ${api.name}`, file: api.file });
+  }
+  for (const ws of schema.websockets) {
+    for (const role of ["onConnect", "onMessage", "onDisconnect"] as const) {
+      for (const name of new Set(ws[role].map((h) => h.name))) push(out.websockets, name, { ws, role });
+    }
+    for (const name of new Set(ws.middlewares.map((m) => m.name))) push(out.middlewares, name, { label: `ws ${ws.name}`, file: ws.file });
+  }
+  return out;
 }

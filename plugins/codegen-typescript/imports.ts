@@ -76,8 +76,17 @@ export class ModuleImports {
   }
 }
 
+const specifiers = new Map<string, string>();
+
 /** Relative import specifier between two generated modules, without extension. */
 export function specifier(from: string, to: string): string {
-  const rel = posix.relative(posix.dirname(from), to);
-  return rel.startsWith(".") ? rel : `./${rel}`;
+  const fromDir = posix.dirname(from);
+  const key = `${fromDir}\0${to}`;
+  let spec = specifiers.get(key);
+  if (spec === undefined) {
+    const rel = posix.relative(fromDir, to);
+    spec = rel.startsWith(".") ? rel : `./${rel}`;
+    specifiers.set(key, spec);
+  }
+  return spec;
 }

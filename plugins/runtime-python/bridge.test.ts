@@ -3,7 +3,7 @@
  * handlers written as files, calls made through the RuntimeBridge interface.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { rmSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { HandlerError, type HandlerRef } from "../../core/runtime.ts";
 import { PythonBridge } from "./bridge.ts";
 import { pythonProject, recordingState, runtimeContext, TEST_PYTHON, writeProjectFile } from "./test-helpers.ts";
@@ -20,6 +20,25 @@ async function failure(promise: Promise<unknown>): Promise<HandlerError> {
   }
   throw new Error("expected the call to fail");
 }
+
+const readLines = (file: string): string[] => (existsSync(file) ? readFileSync(file, "utf8").split("\n").filter(Boolean) : []);
+
+/** Polls until `fn` returns a value (not undefined), or fails after `timeoutMs`. */
+async function eventually<T>(fn: () => T | undefined, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = fn();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await Bun.sleep(20);
+  }
+}
+
+const settle = (promise: Promise<unknown>) =>
+  promise.then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
 
 const processAlive = (pid: number): boolean => {
   try {
@@ -162,7 +181,8 @@ describe("PythonBridge: handlers, state, errors", () => {
   test("an API handler gets its generated request model; logs, prints and events reach the state", async () => {
     const state = recordingState();
     const result = await bridge.invoke(api("CreateUser"), [request({ name: "Ada", email: "ada@example.com" })], state);
-    expect(result).toEqual({ data: { name: "Ada", trace: state.traceId } });
+    // The generated CreateUserResponse carries the body in `data`.
+    expect(result).toEqual({ name: "Ada", trace: state.traceId });
     expect(state.logs).toEqual([
       { level: "info", message: "creating user", attributes: { email: "ada@example.com" } },
       { level: "info", message: "print goes to the logs", attributes: undefined },
@@ -227,6 +247,15 @@ describe("PythonBridge: concurrency, crashes, timeouts, reload", () => {
             await asyncio.sleep(req["body"]["seconds"])
             return req["body"]["n"]
       `,
+      "src/handlers/api/marked_nap.py": `
+        import asyncio, os
+
+        async def handle_marked_nap(req):
+            with open(os.path.join(os.path.dirname(__file__), "started.log"), "a") as f:
+                f.write(f"{req['body']['n']} {os.getpid()}\\n")
+            await asyncio.sleep(req["body"]["seconds"])
+            return req["body"]["n"]
+      `,
       "src/handlers/api/hello.py": `
         def handle_hello(req):
             return "hello v1"
@@ -259,37 +288,55 @@ describe("PythonBridge: concurrency, crashes, timeouts, reload", () => {
     }
   });
 
-  test("kill -9 of a worker under load fails only its in-flight calls; the pool replaces it", async () => {
+  test("kill -9 of a worker under load fails only the calls it was running; the pool replaces it", async () => {
     const bridge = new PythonBridge(runtimeContext(dir), { workers: 2, interpreter: TEST_PYTHON });
+    const startedLog = `${dir}/src/handlers/api/started.log`;
+    rmSync(startedLog, { force: true });
     try {
-      await bridge.prepare([api("Nap")]);
+      await bridge.prepare([api("MarkedNap")]);
       await Promise.all(bridge.pool.workers.map((w) => w.ready));
-      const calls = Array.from({ length: 40 }, (_, n) =>
-        bridge.invoke(api("Nap"), [request({ seconds: 1.5, n })], recordingState()).then(
-          (value) => ({ ok: true as const, value }),
-          (error: unknown) => ({ ok: false as const, error }),
-        ),
-      );
-      const [victim, survivor] = bridge.pool.workers;
-      const inFlightOnVictim = victim!.load;
-      expect(inFlightOnVictim).toBeGreaterThan(0);
-      expect(inFlightOnVictim + survivor!.load).toBe(40);
+      const calls = Array.from({ length: 40 }, (_, n) => settle(bridge.invoke(api("MarkedNap"), [request({ seconds: 1.5, n })], recordingState())));
+      const started = await eventually(() => {
+        const lines = readLines(startedLog);
+        return lines.length === 40 ? lines : undefined;
+      });
+      const [victim] = bridge.pool.workers;
+      const onVictim = started.filter((line) => line.endsWith(` ${victim!.pid}`)).length;
+      expect(onVictim).toBeGreaterThan(0);
+      expect(onVictim).toBeLessThan(40);
       process.kill(victim!.pid, "SIGKILL");
 
       const outcomes = await Promise.all(calls);
       const failed = outcomes.filter((o) => !o.ok);
-      expect(failed).toHaveLength(inFlightOnVictim);
+      expect(failed).toHaveLength(onVictim);
       for (const f of failed) {
         const error = (f as { error: HandlerError }).error;
         expect(error).toBeInstanceOf(HandlerError);
         expect(error.errorType).toBe("WorkerCrashed");
-        expect(error.message).toContain(`python worker ${victim!.pid} was killed by SIGKILL`);
+        expect(error.message).toContain(`python worker ${victim!.pid} was killed by SIGKILL while this call was in flight`);
       }
       // The pool is back to two live workers, the victim replaced, and calls succeed on both.
       expect(bridge.pool.workers).toHaveLength(2);
       expect(bridge.pool.workers.map((w) => w.pid)).not.toContain(victim!.pid);
       const after = await Promise.all(Array.from({ length: 10 }, (_, n) => bridge.invoke(api("Nap"), [request({ seconds: 0.01, n })], recordingState())));
       expect(after).toEqual(Array.from({ length: 10 }, (_, n) => n));
+    } finally {
+      await bridge.close();
+    }
+  });
+
+  test("calls a dead worker never read are sent to another worker, not failed", async () => {
+    const bridge = new PythonBridge(runtimeContext(dir), { workers: 2, interpreter: TEST_PYTHON });
+    try {
+      await bridge.prepare([api("Nap")]);
+      await Promise.all(bridge.pool.workers.map((w) => w.ready));
+      const [frozen] = bridge.pool.workers;
+      // A stopped process reads nothing: every call the pool gives it stays unread.
+      process.kill(frozen!.pid, "SIGSTOP");
+      const calls = Array.from({ length: 20 }, (_, n) => bridge.invoke(api("Nap"), [request({ seconds: 0.05, n })], recordingState()));
+      expect(frozen!.load).toBeGreaterThan(0);
+      process.kill(frozen!.pid, "SIGKILL");
+      expect(await Promise.all(calls)).toEqual(Array.from({ length: 20 }, (_, n) => n));
     } finally {
       await bridge.close();
     }

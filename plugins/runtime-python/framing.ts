@@ -45,12 +45,15 @@ export class FrameBatch {
     this.length += 4 + written;
   }
 
-  /** The queued bytes; the batch starts over empty (the returned array stays valid). */
+  /** A copy of the queued bytes; the batch starts over empty, reusing its buffer. */
   take(): Uint8Array {
-    const out = this.buffer.subarray(0, this.length);
-    this.buffer = new Uint8Array(this.buffer.length > 1 << 20 ? 64 * 1024 : this.buffer.length);
-    this.view = new DataView(this.buffer.buffer);
+    const out = this.buffer.slice(0, this.length);
     this.length = 0;
+    if (this.buffer.length > 1 << 20) {
+      // One huge frame should not pin a huge buffer for the life of the worker.
+      this.buffer = new Uint8Array(64 * 1024);
+      this.view = new DataView(this.buffer.buffer);
+    }
     return out;
   }
 }

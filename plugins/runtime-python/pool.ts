@@ -3,8 +3,8 @@
  * replaces workers that die, recycles all of them on reload (old ones finish
  * their calls while new ones take new calls), and stops them on close.
  */
-import type { HandlerRef } from "../../core/runtime.ts";
-import { PythonWorker, type LooseLog, type WorkerExit, type WorkerSpawnOptions } from "./worker-process.ts";
+import { HandlerError, type HandlerRef } from "../../core/runtime.ts";
+import { PythonWorker, type LooseLog, type UndeliveredCall, type WorkerExit, type WorkerSpawnOptions } from "./worker-process.ts";
 
 export interface PoolOptions extends WorkerSpawnOptions {
   size: number;
@@ -167,7 +167,7 @@ export class WorkerPool {
     try {
       worker = new PythonWorker(this.options, {
         onLog: this.options.onLog,
-        onExit: (w, exit) => this.onExit(w, exit),
+        onExit: (w, exit, undelivered) => this.onExit(w, exit, undelivered),
       });
     } catch (error) {
       // The interpreter itself cannot be run (missing, not executable).
@@ -189,18 +189,31 @@ export class WorkerPool {
     this.waiters.clear();
   }
 
-  private onExit(worker: PythonWorker, exit: WorkerExit): void {
+  private onExit(worker: PythonWorker, exit: WorkerExit, undelivered: UndeliveredCall[]): void {
     const index = this.active.indexOf(worker);
     if (index >= 0) this.active.splice(index, 1);
-    if (this.closed || !exit.unexpected) return;
-    if (exit.beforeReady) {
+    if (!this.closed && exit.unexpected && index >= 0) {
+      const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
+      this.options.onLog({ level: "error", message: `python worker ${worker.pid} ${how}; starting a replacement`, source: "runtime-python" });
+    }
+    if (exit.unexpected && exit.beforeReady) {
       this.startFailures++;
       const tail = exit.stderrTail.split("\n").slice(-3).join(" | ");
       this.lastStartError = `python worker exited before it was ready (${exit.signal ?? `code ${exit.code}`})${tail ? `: ${tail}` : ""}`;
     }
-    const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
-    this.options.onLog({ level: "error", message: `python worker ${worker.pid} ${how}; starting a replacement`, source: "runtime-python" });
-    if (index >= 0) this.scheduleRestart();
+    if (!this.closed && exit.unexpected && index >= 0) this.scheduleRestart();
+    for (const call of undelivered) this.redeliver(call, worker.pid);
+  }
+
+  /** A call the dead worker never read goes to another one; it fails only if none can be had. */
+  private redeliver(call: UndeliveredCall, deadPid: number): void {
+    this.acquire()
+      .then((worker) => worker.call(call.ref, call.args, call.state, call.timeoutMs))
+      .then(call.resolve, (error: unknown) => {
+        if (error instanceof PoolUnavailableError) {
+          call.reject(new HandlerError(`python worker ${deadPid} stopped before reading this call, and ${error.message}`, call.ref, "WorkerCrashed", undefined));
+        } else call.reject(error);
+      });
   }
 
   private scheduleRestart(): void {

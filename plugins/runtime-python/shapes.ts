@@ -42,12 +42,25 @@ function apiRequest(request: unknown): unknown {
   if (!isObject(request)) return request;
   const params = isObject(request.params) ? request.params : {};
   const out: Obj = { ...params };
+  // This runs on every call: the usual keys are mapped directly, anything else generically.
   for (const key in request) {
-    if (key === "queryParams" || key === "query") continue;
     const v = request[key];
-    if (typeof v !== "function") out[snakeKey(key)] = v;
+    switch (key) {
+      case "params":
+      case "body":
+      case "headers":
+        out[key] = v;
+        break;
+      case "queryParams":
+      case "query_params":
+      case "query":
+        out.query_params = v;
+        break;
+      default:
+        if (typeof v !== "function") out[snakeKey(key)] = v;
+    }
   }
-  out.query_params = request.queryParams ?? request.query_params ?? request.query ?? {};
+  out.query_params ??= {};
   return out;
 }
 

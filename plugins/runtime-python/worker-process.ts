@@ -37,7 +37,21 @@ export interface WorkerExit {
 
 export interface WorkerEvents {
   onLog(log: LooseLog): void;
-  onExit(worker: PythonWorker, exit: WorkerExit): void;
+  /**
+   * The process is gone. `undelivered` are calls it never read (they cannot have
+   * run): the pool sends them to another worker. Calls it had read were failed.
+   */
+  onExit(worker: PythonWorker, exit: WorkerExit, undelivered: UndeliveredCall[]): void;
+}
+
+/** A call a dead worker never read, to be sent again; settle it through resolve/reject. */
+export interface UndeliveredCall {
+  ref: HandlerRef;
+  args: unknown[];
+  state: HandlerState | undefined;
+  timeoutMs: number;
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
 }
 
 /** What the worker reports for a handler it cannot find or import (see Registry.check). */
@@ -58,6 +72,8 @@ export interface HandlerProblem {
 
 interface PendingCall {
   ref: HandlerRef;
+  /** Kept until the call settles, so a call the worker never read can be sent elsewhere. */
+  args: unknown[];
   state: HandlerState | undefined;
   resolve(value: unknown): void;
   reject(error: unknown): void;
@@ -94,6 +110,8 @@ export class PythonWorker {
   private readonly pending = new Map<number, PendingCall>();
   private readonly requests = new Map<number, { resolve(value: unknown): void; reject(error: unknown): void }>();
   private nextId = 0;
+  /** The worker acknowledged reading every call up to this id (before starting them). */
+  private receivedUpTo = 0;
   private readonly outbox = new FrameBatch();
   private flushQueued = false;
   private stopRequested = false;
@@ -144,6 +162,7 @@ export class PythonWorker {
     return new Promise<unknown>((resolve, reject) => {
       this.pending.set(id, {
         ref,
+        args,
         state,
         resolve,
         reject,
@@ -310,6 +329,9 @@ export class PythonWorker {
         this.stopWhenIdle();
         return;
       }
+      case "rx":
+        this.receivedUpTo = frame.upto as number;
+        return;
       case "ready":
         this.isReady = true;
         this.markReady();
@@ -373,7 +395,11 @@ export class PythonWorker {
     const beforeReady = !this.isReady;
     const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
     if (beforeReady) this.failReady(new Error(`python worker ${this.pid} ${how} before it was ready`));
-    for (const call of this.pending.values()) call.reject(this.crashError(call.ref, `${how} while this call was in flight`));
+    const undelivered: UndeliveredCall[] = [];
+    for (const [id, call] of this.pending) {
+      if (id > this.receivedUpTo) undelivered.push(call);
+      else call.reject(this.crashError(call.ref, `${how} while this call was in flight`));
+    }
     this.pending.clear();
     for (const request of this.requests.values()) request.reject(new Error(`python worker ${this.pid} ${how}`));
     this.requests.clear();
@@ -383,7 +409,7 @@ export class PythonWorker {
       unexpected: !this.draining,
       beforeReady,
       stderrTail: this.stderrTail.join("\n").trim(),
-    });
+    }, undelivered);
   }
 
   private crashError(ref: HandlerRef, what: string): HandlerError {

@@ -25,6 +25,7 @@ Worker -> bridge
   {"t": "trigger", "id": 1, "event": "UserCreated", "payload": ...}
   {"t": "payload", "id": 1, "event": "UserCreated", "payload": ...}
   {"t": "resolved", "id": 2, "problems": [...]}
+  {"t": "rx", "upto": 7}                      calls up to id 7 were read; sent before they start
 
 Handler conventions are those of Rohas v0.1.0 (see DESIGN.md): snake_case files under
 src/handlers/{api,events,cron,websockets} and src/middlewares.
@@ -269,6 +270,31 @@ class Target:
     positional: int  # how many positional arguments it accepts (large for *args)
     annotations: list[typing.Any]  # per positional parameter, _EMPTY when not annotated
     second_is_state: bool
+    # An `async def` with no await point cannot suspend: it runs to completion inline,
+    # without the cost of an asyncio Task.
+    inline: bool = False
+
+
+# Opcodes of await, async for and async with (3.9 to 3.13); their absence means no suspension.
+_SUSPENDING_OPS = frozenset(
+    {"GET_AWAITABLE", "GET_AITER", "GET_ANEXT", "BEFORE_ASYNC_WITH", "SETUP_ASYNC_WITH", "END_ASYNC_FOR", "SEND", "YIELD_FROM", "YIELD_VALUE"}
+)
+
+
+def never_suspends(function: typing.Any) -> bool:
+    """True for a plain `async def` whose body (nested code included) has no await point."""
+    import dis
+
+    code = getattr(function, "__code__", None)
+    if code is None or not inspect.iscoroutinefunction(function):
+        return False
+    pending = [code]
+    while pending:
+        current = pending.pop()
+        if any(instruction.opname in _SUSPENDING_OPS for instruction in dis.get_instructions(current)):
+            return False
+        pending.extend(c for c in current.co_consts if inspect.iscode(c))
+    return True
 
 
 def _state_like(param: inspect.Parameter, annotation: typing.Any) -> bool:
@@ -329,7 +355,7 @@ def inspect_target(location: Location, function: typing.Callable[..., typing.Any
             positional = 99
     annotations = [_model_from_annotation(hints.get(p.name, p.annotation)) for p in params]
     second_is_state = len(params) >= 2 and _state_like(params[1], hints.get(params[1].name, params[1].annotation))
-    return Target(location, function, is_async, positional, annotations, second_is_state)
+    return Target(location, function, is_async, positional, annotations, second_is_state, never_suspends(function))
 
 
 class Registry:
@@ -338,6 +364,9 @@ class Registry:
     def __init__(self, src_dir: Path) -> None:
         self.src_dir = src_dir
         self._targets: dict[tuple[str, str], Target] = {}
+
+    def cached(self, kind: str, name: str) -> Target | None:
+        return self._targets.get((kind, name))
 
     def resolve(self, kind: str, name: str) -> Target:
         key = (kind, name)
@@ -678,8 +707,7 @@ class _FrameProtocol(asyncio.Protocol):
         except FrameError as error:
             self._worker.fatal(str(error))
             return
-        for frame in frames:
-            self._worker.dispatch(frame)
+        self._worker.receive(frames)
 
     def eof_received(self) -> bool:
         self._worker.begin_stop()
@@ -695,11 +723,12 @@ class Worker:
         self._out_fd = out_fd
         self._outbox: list[bytes] = []
         self._flush_scheduled = False
-        self._tasks: dict[int, asyncio.Task[None]] = {}
+        self._tasks: dict[int, asyncio.Future[None]] = {}
         self._calls: dict[int, Call] = {}
         self._stopping = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread = threading.get_ident()
+        self._eager = False
         self._stopped: asyncio.Future[None] | None = None
         self._executor = ThreadPoolExecutor(thread_name_prefix="rohas-sync-handler")
         self.streams: list[CapturedStream] = []
@@ -738,9 +767,12 @@ class Worker:
             return
         data = b"".join(self._outbox)
         self._outbox.clear()
+        self._write_now(data)
+
+    def _write_now(self, data: bytes) -> None:
         try:
             self.write_out(data)
-        except (BrokenPipeError, OSError):
+        except OSError:
             # The bridge is gone: nobody can receive results any more.
             os._exit(0)
 
@@ -764,6 +796,21 @@ class Worker:
 
     # -- input -------------------------------------------------------------------------------
 
+    def receive(self, frames: list[dict[str, typing.Any]]) -> None:
+        """Acknowledges the calls in `frames` before starting any of them, then dispatches.
+
+        If this process dies, the bridge fails the calls it acknowledged (they may have run)
+        and sends the others to another worker (they certainly did not)."""
+        last_call = 0
+        for frame in frames:
+            if frame.get("t") == "call":
+                last_call = frame["id"]
+        if last_call:
+            self._flush()  # keep frames in order: anything queued goes first
+            self._write_now(encode_frame({"t": "rx", "upto": last_call}))
+        for frame in frames:
+            self.dispatch(frame)
+
     def dispatch(self, frame: dict[str, typing.Any]) -> None:
         kind = frame.get("t")
         if kind == "call":
@@ -772,8 +819,13 @@ class Worker:
             call_id = frame["id"]
             trace = frame.get("trace") or {}
             call = Call(call_id, frame["kind"], frame["name"], trace.get("traceId", ""), trace.get("spanId", ""))
+            args = frame.get("args") or []
+            target = self.registry.cached(call.kind, call.name)
+            if target is not None and target.inline:
+                contextvars.copy_context().run(self.run_inline, call, target, args)
+                return
             self._calls[call_id] = call
-            task = self._loop.create_task(self.run_call(call, frame.get("args") or []))
+            task = self._new_task(self.run_call(call, args))
             if not task.done():  # an eager task (Python 3.12+) may already have finished
                 self._tasks[call_id] = task
         elif kind == "cancel":
@@ -796,9 +848,30 @@ class Worker:
         else:
             self.log(None, "warn", f"unknown frame type {kind!r} ignored", None, "worker")
 
+    def run_inline(self, call: Call, target: Target, raw_args: list[typing.Any]) -> None:
+        """Runs a handler that cannot suspend, start to finish, in the caller's (copied) context."""
+        building_arguments = False
+        try:
+            call.started = True
+            _current_call.set(call)
+            building_arguments = True
+            args = arguments_for(target, raw_args, lambda: State(self, call))
+            building_arguments = False
+            coroutine = target.function(*args)
+            try:
+                coroutine.send(None)
+            except StopIteration as stop:
+                reply = self._ok_frame(call, stop.value)
+            else:  # cannot happen for code without await points; never leave it half-run
+                coroutine.close()
+                raise RuntimeError(f"handler {call.name!r} suspended although it has no await")
+        except BaseException as error:  # noqa: BLE001 - every failure goes back to the bridge
+            reply = self._error_frame(call, error, building_arguments)
+        finally:
+            self._end_call(call)
+        self.send_bytes(reply)
+
     async def run_call(self, call: Call, raw_args: list[typing.Any]) -> None:
-        call_id = call.id
-        reply: bytes
         building_arguments = False
         try:
             call.started = True
@@ -816,36 +889,51 @@ class Worker:
                 result = await self._loop.run_in_executor(self._executor, context.run, target.function, *args)  # type: ignore[union-attr]
                 if inspect.isawaitable(result):  # a plain def that returned a coroutine
                     result = await result
-            if call.kind == "api":
-                result = unwrap_response(call.name, result)
-            try:
-                reply = encode_frame({"t": "ok", "id": call_id, "result": result})
-            except (TypeError, ValueError) as error:
-                raise TypeError(f"the handler's result cannot be sent as JSON: {error}") from None
-        except asyncio.CancelledError as error:
-            described = describe_error(error)
-            if call.timed_out:
-                described["type"] = "TimeoutError"
-                described["message"] = f"handler {call.name!r} ran over its timeout and was cancelled"
-            reply = encode_frame({"t": "err", "id": call_id, "error": described})
+            reply = self._ok_frame(call, result)
         except BaseException as error:  # noqa: BLE001 - every failure goes back to the bridge
-            described = describe_error(error)
-            if isinstance(error, HandlerNotFound):
-                described["type"] = "HandlerNotFound"
-                described["traceback"] = ""
-            elif building_arguments and "status" not in described:
-                described["status"] = 400  # the request does not fit the model the handler declares
-            reply = encode_frame({"t": "err", "id": call_id, "error": described})
+            reply = self._error_frame(call, error, building_arguments)
         finally:
-            if self.streams_have_partial_lines:
-                for stream in self.streams:
-                    stream.flush_call(call)
-            call.done = True
-            self._calls.pop(call_id, None)
-            self._tasks.pop(call_id, None)
+            self._end_call(call)
         self.send_bytes(reply)
         if self._stopping and not self._tasks and self._stopped is not None and not self._stopped.done():
             self._stopped.set_result(None)
+
+    def _ok_frame(self, call: Call, result: typing.Any) -> bytes:
+        if call.kind == "api":
+            result = unwrap_response(call.name, result)
+        try:
+            return encode_frame({"t": "ok", "id": call.id, "result": result})
+        except (TypeError, ValueError, RecursionError) as error:
+            raise TypeError(f"the handler's result cannot be sent as JSON: {error}") from None
+
+    def _error_frame(self, call: Call, error: BaseException, building_arguments: bool) -> bytes:
+        described = describe_error(error)
+        if isinstance(error, asyncio.CancelledError) and call.timed_out:
+            described["type"] = "TimeoutError"
+            described["message"] = f"handler {call.name!r} ran over its timeout and was cancelled"
+        elif isinstance(error, HandlerNotFound):
+            described["type"] = "HandlerNotFound"
+            described["traceback"] = ""
+        elif building_arguments and "status" not in described:
+            described["status"] = 400  # the request does not fit the model the handler declares
+        try:
+            return encode_frame({"t": "err", "id": call.id, "error": described})
+        except (TypeError, ValueError):
+            return encode_frame({"t": "err", "id": call.id, "error": {"type": described["type"], "message": repr(error)}})
+
+    def _end_call(self, call: Call) -> None:
+        if self.streams_have_partial_lines:
+            for stream in self.streams:
+                stream.flush_call(call)
+        call.done = True
+        self._calls.pop(call.id, None)
+        self._tasks.pop(call.id, None)
+
+    def _new_task(self, coroutine: typing.Coroutine[typing.Any, typing.Any, None]) -> asyncio.Future[None]:
+        if self._eager:
+            return self._loop.create_task(coroutine)  # type: ignore[union-attr]
+        # Straight to the C Task: loop.create_task adds a Python-level layer per call.
+        return asyncio.Task(coroutine, loop=self._loop)
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -868,6 +956,7 @@ class Worker:
         eager = getattr(asyncio, "eager_task_factory", None)
         if eager is not None:
             self._loop.set_task_factory(eager)
+            self._eager = True
         pipe = os.fdopen(in_fd, "rb", buffering=0)
         transport, _ = await self._loop.connect_read_pipe(lambda: _FrameProtocol(self), pipe)
         self.send({"t": "ready", "pid": os.getpid(), "python": platform.python_version(), "protocol": PROTOCOL_VERSION})

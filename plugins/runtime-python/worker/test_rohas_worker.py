@@ -96,6 +96,7 @@ class Subprocess:
         )
         self.reader = rw.FrameReader()
         self.frames: list[dict[str, Any]] = []
+        self.arrivals: list[dict[str, Any]] = []  # every frame, in the order it came
         self._next = 0
         ready = self.next_frame(lambda f: f["t"] == "ready")
         assert ready["protocol"] == rw.PROTOCOL_VERSION
@@ -125,7 +126,9 @@ class Subprocess:
                 data = os.read(self.proc.stdout.fileno(), 65536)
                 if not data:
                     raise AssertionError(f"worker closed stdout; frames {self.frames}; stderr: {self.stderr()}")
-                self.frames.extend(self.reader.feed(data))
+                decoded = self.reader.feed(data)
+                self.frames.extend(decoded)
+                self.arrivals.extend(decoded)
 
     def reply(self, call_id: int) -> dict[str, Any]:
         return self.next_frame(lambda f: f.get("id") == call_id and f["t"] in ("ok", "err"))
@@ -565,6 +568,26 @@ def test_print_and_raw_fd_writes_become_logs_without_corrupting_frames(tmp_path:
     finally:
         assert worker.close() == 0
     assert "raw bytes on fd 1" in worker.stderr()
+
+
+def test_calls_are_acknowledged_before_any_of_them_starts(tmp_path: Path) -> None:
+    src = write_project(tmp_path, {"handlers/api/echo.py": "def handle_echo(req):\n    return req['n']\n"})
+    worker = Subprocess(src)
+    try:
+        batch = b"".join(
+            rw.encode_frame({"t": "call", "id": n, "kind": "api", "name": "Echo", "args": [{"n": n}], "trace": {}}) for n in (1, 2, 3)
+        )
+        assert worker.proc.stdin is not None
+        worker.proc.stdin.write(batch)
+        worker.proc.stdin.flush()
+        for n in (1, 2, 3):
+            assert worker.reply(n)["result"] == n
+        # The acknowledgement came first: the bridge knows which calls a crash would have cut short.
+        kinds = [(f["t"], f.get("upto", f.get("id"))) for f in worker.arrivals if f["t"] != "ready"]
+        assert kinds[0] == ("rx", 3)
+        assert sorted(kinds[1:]) == [("ok", 1), ("ok", 2), ("ok", 3)]
+    finally:
+        worker.close()
 
 
 def test_end_of_input_lets_in_flight_calls_finish_then_exits(tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ class CountUsersRequest(BaseModel):
 
 
 class CountUsersResponse(BaseModel):
-    """The response of CountUsers: `data` is the body (response: Int)."""
+    """The response of CountUsers (response: Int)."""
 
     model_config = ConfigDict(from_attributes=True)
 

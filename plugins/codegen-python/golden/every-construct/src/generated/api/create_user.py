@@ -21,7 +21,7 @@ class CreateUserRequest(BaseModel):
 
 
 class CreateUserResponse(BaseModel):
-    """The response of CreateUser: `data` is the body (response: User)."""
+    """The response of CreateUser (response: User)."""
 
     model_config = ConfigDict(from_attributes=True)
 

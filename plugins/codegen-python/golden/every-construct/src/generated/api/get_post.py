@@ -21,7 +21,7 @@ class GetPostRequest(BaseModel):
 
 
 class GetPostResponse(BaseModel):
-    """The response of GetPost: `data` is the body (response: Post?)."""
+    """The response of GetPost (response: Post?)."""
 
     model_config = ConfigDict(from_attributes=True)
 

@@ -20,7 +20,7 @@ class GetUserRequest(BaseModel):
 
 
 class GetUserResponse(BaseModel):
-    """The response of GetUser: `data` is the body (response: User)."""
+    """The response of GetUser (response: User)."""
 
     model_config = ConfigDict(from_attributes=True)
 

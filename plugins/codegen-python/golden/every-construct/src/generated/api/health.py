@@ -19,7 +19,7 @@ class HealthRequest(BaseModel):
 
 
 class HealthResponse(BaseModel):
-    """The response of Health: `data` is the body (response: HealthResponse)."""
+    """The response of Health (response: HealthResponse)."""
 
     model_config = ConfigDict(from_attributes=True)
 

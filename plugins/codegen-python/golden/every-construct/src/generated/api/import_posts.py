@@ -20,7 +20,7 @@ class ImportPostsRequest(BaseModel):
 
 
 class ImportPostsResponse(BaseModel):
-    """The response of ImportPosts: `data` is the body (response: Int)."""
+    """The response of ImportPosts (response: Int)."""
 
     model_config = ConfigDict(from_attributes=True)
 

@@ -20,7 +20,7 @@ class ListUsersRequest(BaseModel):
 
 
 class ListUsersResponse(BaseModel):
-    """The response of ListUsers: `data` is the body (response: User[])."""
+    """The response of ListUsers (response: User[])."""
 
     model_config = ConfigDict(from_attributes=True)
 

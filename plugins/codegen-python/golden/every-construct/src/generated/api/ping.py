@@ -18,7 +18,7 @@ class PingRequest(BaseModel):
 
 
 class PingResponse(BaseModel):
-    """The response of Ping: `data` is the body (no response type declared)."""
+    """The response of Ping (no response type declared)."""
 
     model_config = ConfigDict(from_attributes=True)
 

@@ -6,5 +6,5 @@ from generated.state import State
 
 async def handle_create_user(req: CreateUserRequest, state: State) -> CreateUserResponse:
     state.logger.info("CreateUser called")
-    # The response's `data` is also the payload of UserCreated (this api's triggers).
+    # This api triggers UserCreated: set the payload with state.set_payload("UserCreated", ...).
     raise NotImplementedError("CreateUser is not implemented yet (src/handlers/api/create_user.py)")

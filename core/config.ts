@@ -64,6 +64,11 @@ const Workbench = Type.Object({
   allowed_origins: Type.Array(Type.String(), { default: [] }),
 });
 
+const Codegen = Type.Object({
+  /** How DateTime fields are typed in generated TypeScript: ISO-8601 strings (as on the wire) or Date. */
+  datetime: Type.Union([Type.Literal("string"), Type.Literal("date")], { default: "string" }),
+});
+
 const Python = Type.Object({
   interpreter: Type.String({ default: "" }),
   workers: Type.Integer({ minimum: 0, default: 0 }),
@@ -91,6 +96,7 @@ export const RohasConfigSchema = Type.Object({
   telemetry: Type.Object(Telemetry.properties, { default: {}, additionalProperties: false }),
   workbench: Type.Object(Workbench.properties, { default: {}, additionalProperties: false }),
   python: Type.Object(Python.properties, { default: {}, additionalProperties: false }),
+  codegen: Type.Object(Codegen.properties, { default: {}, additionalProperties: false }),
   plugins: Type.Record(Type.String(), PluginEntry, { default: {} }),
 });
 

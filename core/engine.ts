@@ -1,24 +1,474 @@
 /**
- * The engine runs a checked schema: it owns the adapter, the runtime bridges,
- * event dispatch, retries and dead letters, and tracing. HTTP, WebSockets,
- * cron and the Workbench are plugins tapping `serve` that call into it.
- *
- * (Skeleton: the engine issue fills this in.)
+ * The engine runs a checked schema: it owns the adapter, the runtime bridge,
+ * event dispatch (retries and dead letters through the adapter), middleware
+ * chains and tracing. HTTP, WebSockets, cron and the Workbench are plugins
+ * tapping `serve` that call into it.
  */
+import type { Diagnostic } from "../grammar/ast.ts";
+import type { Adapter, Message, Subscription } from "./adapter.ts";
+import { adapterType } from "./apply-config.ts";
+import type { RohasConfig } from "./config.ts";
+import { handlerRefs } from "./handler-refs.ts";
+import { InvocationState, printLog } from "./engine-state.ts";
 import type { Rohas } from "./rohas.ts";
-import type { Schema } from "./schema.ts";
+import { HandlerError, type HandlerRef, type HandlerState, type RuntimeBridge } from "./runtime.ts";
+import type { ApiDef, CronDef, EventDef, Schema, WsDef } from "./schema.ts";
+import type { TelemetryRecord } from "./telemetry.ts";
+import { ActiveSpan, describeError, formatTraceparent, parseTraceparent, type TraceContext } from "./tracing.ts";
+
+export interface ApiRequest {
+  params: Record<string, string>;
+  queryParams: Record<string, string>;
+  body: unknown;
+  headers: Record<string, string>;
+}
+
+export interface ApiResponse {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface WsConnection {
+  id: string;
+  path: string;
+  params: Record<string, string>;
+  queryParams: Record<string, string>;
+  headers: Record<string, string>;
+  send(data: unknown): void;
+}
+
+export interface MiddlewareContext {
+  apiName: string;
+  params: Record<string, string>;
+  queryParams: Record<string, string>;
+  headers: Record<string, string>;
+  body: unknown;
+  traceId: string;
+  connection?: WsConnection;
+  wsName?: string;
+}
+
+export type MiddlewareFn = (context: MiddlewareContext, state: HandlerState) => Promise<unknown> | unknown;
+
+/** The event object an event handler receives. */
+export interface EventEnvelope {
+  event: string;
+  payload: unknown;
+  timestamp: string;
+  attempt: number;
+  messageId: string;
+}
+
+export class EngineStartError extends Error {
+  constructor(readonly diagnostics: Diagnostic[]) {
+    super(diagnostics.map((d) => d.message).join("; "));
+    this.name = "EngineStartError";
+  }
+}
+
+/** Remembers, per redelivered message, which handlers already succeeded (bounded). */
+const MAX_PARTIAL_DELIVERIES = 10_000;
+
+interface PartialDelivery {
+  done: Set<string>;
+  results: Map<string, unknown>;
+  effects: InvocationState[];
+}
 
 export class Engine {
+  adapter!: Adapter;
+  private bridge!: RuntimeBridge;
+  private readonly builtinMiddlewares = new Map<string, MiddlewareFn>();
+  /** Middlewares the project implements in src/middlewares (others must be built-ins). */
+  private readonly fileMiddlewares = new Set<string>();
+  private readonly unresolvedMiddlewares = new Map<string, Diagnostic>();
+  private readonly subscriptions: Subscription[] = [];
+  private readonly partial = new Map<string, PartialDelivery>();
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private telemetryOn = false;
+  private stopped = false;
+
   constructor(
     readonly rohas: Rohas,
     public schema: Schema,
   ) {}
 
-  async start(): Promise<void> {
-    await this.rohas.hooks.serve.promise(this);
+  get config(): RohasConfig {
+    return this.rohas.config;
   }
 
+  async start(): Promise<void> {
+    const { rohas } = this;
+    const type = adapterType(this.config);
+    const adapter = rohas.hooks.createAdapter.for(type).call({
+      config: this.config,
+      projectDir: rohas.projectDir,
+      options: this.config.adapter as Record<string, unknown>,
+    });
+    if (!adapter) throw startError("engine/no-adapter", `no adapter plugin answers for [adapter] type = "${type}"`);
+    this.adapter = adapter;
+    await adapter.connect();
+
+    const language = this.config.project.language;
+    const bridge = rohas.hooks.resolveRuntime.for(language).call({
+      config: this.config,
+      projectDir: rohas.projectDir,
+      record: (r) => this.record(r),
+    });
+    if (!bridge) {
+      await adapter.close();
+      throw startError("engine/no-runtime", `no runtime plugin answers for [project] language = "${language}"`);
+    }
+    this.bridge = bridge;
+    // Registered before `serve` so it runs after the server and scheduler stopped (reverse order).
+    rohas.onShutdown("engine", () => this.close());
+
+    const problems = await this.prepareHandlers();
+    if (problems.length > 0) {
+      await this.close();
+      throw new EngineStartError(problems);
+    }
+    await this.subscribeEvents();
+    await rohas.hooks.serve.promise(this);
+    this.telemetryOn = rohas.hooks.record.isUsed();
+
+    const missing = [...this.unresolvedMiddlewares].filter(([name]) => !this.builtinMiddlewares.has(name)).map(([, d]) => d);
+    if (missing.length > 0) {
+      await rohas.shutdown();
+      throw new EngineStartError(missing);
+    }
+  }
+
+  /** Checks every handler exists before serving; middlewares may also be built-ins registered during `serve`. */
+  private async prepareHandlers(): Promise<Diagnostic[]> {
+    const refs = handlerRefs(this.schema);
+    const handlers = refs.filter((r) => r.kind !== "middleware");
+    const problems = await this.bridge.prepare(handlers);
+    for (const mw of refs.filter((r) => r.kind === "middleware")) {
+      const [problem] = await this.bridge.prepare([mw]);
+      if (problem) this.unresolvedMiddlewares.set(mw.name, problem);
+      else this.fileMiddlewares.add(mw.name);
+    }
+    return problems;
+  }
+
+  private async subscribeEvents(): Promise<void> {
+    const { events } = this.config;
+    for (const event of this.schema.events) {
+      if (event.handlers.length === 0 && event.triggers.length === 0) continue;
+      const subscription = await this.adapter.subscribe(event.name, (message) => this.deliver(event, message), {
+        group: this.config.project.name,
+        concurrency: events.concurrency,
+        retry: { maxAttempts: events.max_attempts, backoffMs: events.backoff_ms, maxBackoffMs: events.max_backoff_ms },
+        onDeadLetter: (message, error) => this.deadLetter(event, message, error),
+      });
+      this.subscriptions.push(subscription);
+    }
+  }
+
+  registerMiddleware(name: string, fn: MiddlewareFn): void {
+    this.builtinMiddlewares.set(name, fn);
+  }
+
+  record(record: TelemetryRecord): void {
+    if (record.type === "log") printLog(record.log);
+    this.rohas.hooks.record.call(record);
+  }
+
+  private recordSpan(span: ActiveSpan, error?: unknown): void {
+    const record = span.end(error);
+    if (this.telemetryOn) this.rohas.hooks.record.call({ type: "span", span: record });
+  }
+
+  private metric(name: string, kind: "counter" | "histogram", value: number, labels?: Record<string, string>): void {
+    if (this.telemetryOn) this.rohas.hooks.record.call({ type: "metric", metric: { time: Date.now(), name, kind, value, labels } });
+  }
+
+  /** In-flight accounting so `stop` can drain. */
+  track<T>(promise: Promise<T>): Promise<T> {
+    this.inFlight.add(promise);
+    const done = () => this.inFlight.delete(promise);
+    promise.then(done, done);
+    return promise;
+  }
+
+  /** Calls one handler through the bridge with a span, timeout and the around-invoke hooks. */
+  private async invoke(ref: HandlerRef, args: unknown[], parent: TraceContext | undefined, kind: "handler" | "middleware" = "handler") {
+    const span = new ActiveSpan(`${ref.kind} ${ref.name}`, kind, parent);
+    span.set("handler.kind", ref.kind).set("handler.name", ref.name);
+    const state = new InvocationState(this, span, ref.name);
+    const { beforeInvoke, afterInvoke } = this.rohas.hooks;
+    const invocation = { handler: ref, args, state, startTime: span.startTime };
+    try {
+      if (beforeInvoke.isUsed()) await beforeInvoke.promise(invocation);
+      const result = await withTimeout(this.bridge.invoke(ref, args, state), this.config.events.handler_timeout_ms, ref);
+      if (afterInvoke.isUsed()) await afterInvoke.promise(invocation, { result, durationMs: performance.now() });
+      this.recordSpan(span);
+      this.metric("handler_duration_ms", "histogram", Date.now() - span.startTime, { handler: ref.name, kind: ref.kind });
+      return { result, state };
+    } catch (error) {
+      if (afterInvoke.isUsed()) await afterInvoke.promise(invocation, { error, durationMs: Date.now() - span.startTime }).catch(() => undefined);
+      this.recordSpan(span, error);
+      const failure = asHandlerError(error, ref);
+      state.logger.error(`${ref.kind} handler '${ref.name}' failed: ${failure.message}`, failure.stackText ? { stack: failure.stackText } : undefined);
+      throw failure;
+    }
+  }
+
+  async callApi(api: ApiDef, request: ApiRequest, parent?: TraceContext): Promise<ApiResponse> {
+    const context: MiddlewareContext = {
+      apiName: api.name,
+      params: request.params,
+      queryParams: request.queryParams,
+      headers: request.headers,
+      body: request.body,
+      traceId: parent?.traceId ?? "",
+    };
+    for (const mw of api.middlewares) await this.runMiddleware(mw.name, context, parent);
+    const req = { ...request, params: context.params, queryParams: context.queryParams, body: context.body, headers: context.headers };
+    const { result, state } = await this.invoke({ kind: "api", name: api.name }, [req], parent);
+    await this.publishEffects(api.triggers.map((t) => t.name), result, [state], parent ?? state.context);
+    return { status: 200, body: result };
+  }
+
+  private async runMiddleware(name: string, context: MiddlewareContext, parent?: TraceContext): Promise<void> {
+    let outcome: unknown;
+    try {
+      if (this.fileMiddlewares.has(name)) {
+        outcome = (await this.invoke({ kind: "middleware", name }, [context], parent, "middleware")).result;
+      } else {
+        const builtin = this.builtinMiddlewares.get(name);
+        if (!builtin) throw new Error(`middleware '${name}' is neither a file nor a built-in`);
+        const span = new ActiveSpan(`middleware ${name}`, "middleware", parent);
+        try {
+          outcome = await builtin(context, new InvocationState(this, span, name));
+          this.recordSpan(span);
+        } catch (error) {
+          this.recordSpan(span, error);
+          throw error;
+        }
+      }
+    } catch (error) {
+      const status = statusOf(error) ?? statusOf((error as { cause?: unknown }).cause) ?? 403;
+      const message = error instanceof Error ? error.message : String(error);
+      throw new HandlerError(message, { kind: "middleware", name }, "MiddlewareRejection", undefined, status);
+    }
+    if (outcome && typeof outcome === "object") {
+      const changed = outcome as Partial<MiddlewareContext>;
+      if ("body" in changed) context.body = changed.body;
+      if (changed.queryParams) context.queryParams = changed.queryParams;
+      if (changed.params) context.params = changed.params;
+      if (changed.headers) context.headers = changed.headers;
+    }
+  }
+
+  async wsConnect(ws: WsDef, conn: WsConnection, parent?: TraceContext): Promise<void> {
+    const context: MiddlewareContext = {
+      apiName: "",
+      wsName: ws.name,
+      connection: conn,
+      params: conn.params,
+      queryParams: conn.queryParams,
+      headers: conn.headers,
+      body: undefined,
+      traceId: parent?.traceId ?? "",
+    };
+    for (const mw of ws.middlewares) await this.runMiddleware(mw.name, context, parent);
+    for (const h of ws.onConnect) await this.invoke({ kind: "websocket", name: h.name }, [undefined, conn], parent);
+  }
+
+  async wsMessage(ws: WsDef, conn: WsConnection, message: unknown, parent?: TraceContext): Promise<unknown[]> {
+    const results: unknown[] = [];
+    const states: InvocationState[] = [];
+    for (const h of ws.onMessage) {
+      const { result, state } = await this.invoke({ kind: "websocket", name: h.name }, [message, conn], parent);
+      results.push(result);
+      states.push(state);
+    }
+    const single = results.filter((r) => r !== undefined);
+    await this.publishEffects(ws.triggers.map((t) => t.name), single.length === 1 ? single[0] : message, states, parent ?? states[0]?.context);
+    return results;
+  }
+
+  async wsDisconnect(ws: WsDef, conn: WsConnection): Promise<void> {
+    for (const h of ws.onDisconnect) {
+      await this.invoke({ kind: "websocket", name: h.name }, [undefined, conn], undefined).catch(() => undefined);
+    }
+  }
+
+  async runCron(cron: CronDef): Promise<void> {
+    const span = new ActiveSpan(`cron ${cron.name}`, "cron");
+    span.set("cron.schedule", cron.schedule);
+    try {
+      const request = { cron: cron.name, schedule: cron.schedule, timestamp: new Date().toISOString() };
+      const { result, state } = await this.invoke({ kind: "cron", name: cron.handler?.name ?? cron.name }, [request], span.context);
+      await this.publishEffects(cron.triggers.map((t) => t.name), result ?? request, [state], span.context);
+      this.recordSpan(span);
+    } catch (error) {
+      this.recordSpan(span, error);
+    }
+  }
+
+  async publish(event: string, payload: unknown, parent?: TraceContext): Promise<void> {
+    const span = new ActiveSpan(`publish ${event}`, "publish", parent);
+    span.set("event.name", event);
+    try {
+      await this.adapter.publish(event, payload, { headers: { traceparent: formatTraceparent(span.context) } });
+      this.recordSpan(span);
+      this.metric("events_published", "counter", 1, { event });
+    } catch (error) {
+      this.recordSpan(span, error);
+      throw error;
+    }
+  }
+
+  /**
+   * Publishes what a handler run asked for: the schema's `triggers` (payload:
+   * a `setPayload` override, else `result`), then `triggerEvent` calls.
+   */
+  private async publishEffects(triggers: string[], result: unknown, states: InvocationState[], parent?: TraceContext): Promise<void> {
+    const overrides = new Map<string, unknown>();
+    for (const s of states) for (const [name, payload] of s.overrides) overrides.set(name, payload);
+    const pending: Promise<void>[] = [];
+    for (const name of triggers) pending.push(this.publish(name, overrides.has(name) ? overrides.get(name) : result, parent));
+    for (const s of states) for (const [name, payload] of s.emitted) pending.push(this.publish(name, payload, parent));
+    if (pending.length === 0) return;
+    const outcomes = await Promise.allSettled(pending);
+    const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === "rejected");
+    if (failed) {
+      const reason = failed.reason instanceof Error ? failed.reason.message : String(failed.reason);
+      throw new HandlerError(`publishing events failed: ${reason}`, { kind: "event", name: triggers.join(",") }, "PublishError", undefined, 503);
+    }
+  }
+
+  /** One delivery of an event: run its handlers not yet done for this message, then its triggers. */
+  private async deliver(event: EventDef, message: Message): Promise<void> {
+    const parent = parseTraceparent(message.headers.traceparent);
+    const span = new ActiveSpan(`event ${event.name}`, "consume", parent);
+    span.set("event.name", event.name).set("message.attempt", message.attempt);
+    this.metric("events_consumed", "counter", 1, { event: event.name });
+    const partial: PartialDelivery = this.partial.get(message.id) ?? { done: new Set<string>(), results: new Map(), effects: [] };
+    const envelope: EventEnvelope = {
+      event: event.name,
+      payload: message.payload,
+      timestamp: new Date(message.publishedAt).toISOString(),
+      attempt: message.attempt,
+      messageId: message.id,
+    };
+    const pending = event.handlers.filter((h) => !partial.done.has(h.name));
+    const outcomes = await Promise.allSettled(
+      pending.map((h) => this.invoke({ kind: "event", name: h.name }, [envelope], span.context)),
+    );
+    let firstError: unknown;
+    outcomes.forEach((outcome, i) => {
+      const name = pending[i]!.name;
+      if (outcome.status === "fulfilled") {
+        partial.done.add(name);
+        partial.results.set(name, outcome.value.result);
+        partial.effects.push(outcome.value.state);
+      } else firstError ??= outcome.reason;
+    });
+    if (firstError !== undefined) {
+      this.rememberPartial(message.id, partial);
+      this.metric("events_failed", "counter", 1, { event: event.name });
+      this.recordSpan(span, firstError);
+      throw firstError;
+    }
+    this.partial.delete(message.id);
+    const returned = [...partial.results.values()].filter((v) => v !== undefined);
+    const payload = returned.length === 1 ? returned[0] : message.payload;
+    try {
+      await this.publishEffects(event.triggers.map((t) => t.name), payload, partial.effects, span.context);
+      this.recordSpan(span);
+    } catch (error) {
+      this.recordSpan(span, error);
+      throw error;
+    }
+  }
+
+  private rememberPartial(id: string, partial: PartialDelivery): void {
+    this.partial.delete(id);
+    this.partial.set(id, partial);
+    if (this.partial.size > MAX_PARTIAL_DELIVERIES) this.partial.delete(this.partial.keys().next().value!);
+  }
+
+  private deadLetter(event: EventDef, message: Message, error: unknown): void {
+    const done = this.partial.get(message.id)?.done ?? new Set<string>();
+    this.partial.delete(message.id);
+    const handlers = event.handlers.map((h) => h.name).filter((h) => !done.has(h));
+    const described = describeError(error);
+    this.record({
+      type: "dead-letter",
+      deadLetter: {
+        id: message.id,
+        time: Date.now(),
+        event: event.name,
+        payload: message.payload,
+        headers: message.headers,
+        attempts: message.attempt,
+        error: described,
+        handlers,
+      },
+    });
+    this.record({
+      type: "log",
+      log: {
+        time: Date.now(),
+        level: "error",
+        message: `event ${event.name} dead-lettered after ${message.attempt} attempts (handlers: ${handlers.join(", ")}): ${described.message}`,
+        traceId: parseTraceparent(message.headers.traceparent)?.traceId,
+        source: "engine",
+      },
+    });
+  }
+
+  /** Stops everything: server and scheduler (their shutdown taps), in-flight work, subscriptions, adapter, bridge. */
   async stop(): Promise<void> {
     await this.rohas.shutdown();
+  }
+
+  private async close(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    await drain(this.inFlight, this.config.server.shutdown_timeout_ms);
+    for (const s of this.subscriptions.splice(0)) await s.close().catch(() => undefined);
+    await this.adapter?.close().catch(() => undefined);
+    await this.bridge?.close().catch(() => undefined);
+  }
+}
+
+function startError(code: string, message: string): EngineStartError {
+  return new EngineStartError([{ severity: "error", code, message }]);
+}
+
+function statusOf(error: unknown): number | undefined {
+  const status = (error as { status?: unknown } | null | undefined)?.status;
+  return typeof status === "number" && status >= 400 && status <= 599 ? status : undefined;
+}
+
+function asHandlerError(error: unknown, ref: HandlerRef): HandlerError {
+  if (error instanceof HandlerError) return error;
+  if (error instanceof Error) return new HandlerError(error.message, ref, error.name, error.stack, statusOf(error));
+  return new HandlerError(String(error), ref, typeof error, undefined);
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number, ref: HandlerRef): Promise<T> {
+  if (!ms) return promise;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new HandlerError(`${ref.kind} handler '${ref.name}' timed out after ${ms} ms`, ref, "TimeoutError", undefined, 504)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function drain(inFlight: Set<Promise<unknown>>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (inFlight.size > 0 && Date.now() < deadline) {
+    await Promise.race([Promise.allSettled([...inFlight]), Bun.sleep(Math.max(1, deadline - Date.now()))]);
   }
 }

@@ -1,0 +1,57 @@
+/**
+ * `state` as handlers see it: a logger bound to the current span, and the
+ * events the handler asked to publish. Also how log lines reach the terminal.
+ */
+import type { HandlerState, Logger, LogLevel } from "./runtime.ts";
+import type { LogRecord, TelemetryRecord } from "./telemetry.ts";
+import type { ActiveSpan, TraceContext } from "./tracing.ts";
+
+interface Recorder {
+  record(record: TelemetryRecord): void;
+}
+
+export class InvocationState implements HandlerState {
+  readonly traceId: string;
+  readonly spanId: string;
+  readonly logger: Logger;
+  /** `triggerEvent` calls, published after the handler returns. */
+  readonly emitted: [string, unknown][] = [];
+  /** `setPayload` overrides for the schema's triggers. */
+  readonly overrides = new Map<string, unknown>();
+
+  constructor(recorder: Recorder, span: ActiveSpan, source: string) {
+    this.traceId = span.traceId;
+    this.spanId = span.spanId;
+    const log = (level: LogLevel) => (message: string, attributes?: Record<string, unknown>) =>
+      recorder.record({
+        type: "log",
+        log: { time: Date.now(), level, message: String(message), traceId: this.traceId, spanId: this.spanId, source, attributes },
+      });
+    this.logger = { debug: log("debug"), info: log("info"), warn: log("warn"), error: log("error") };
+  }
+
+  get context(): TraceContext {
+    return { traceId: this.traceId, spanId: this.spanId, sampled: true };
+  }
+
+  triggerEvent(name: string, payload: unknown): void {
+    this.emitted.push([name, payload]);
+  }
+
+  setPayload(eventName: string, payload: unknown): void {
+    this.overrides.set(eventName, payload);
+  }
+}
+
+const LEVELS: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+const threshold = LEVELS[(process.env.ROHAS_LOG_LEVEL as LogLevel) ?? "info"] ?? LEVELS.info;
+
+/** One line per log record on the terminal: time, level, source, message (and a stack when there is one). */
+export function printLog(log: LogRecord): void {
+  if (LEVELS[log.level] < threshold) return;
+  const time = new Date(log.time).toISOString().slice(11, 23);
+  const line = `${time} ${log.level.toUpperCase().padEnd(5)} ${log.source ?? "app"}: ${log.message}`;
+  const stack = typeof log.attributes?.stack === "string" ? `\n${log.attributes.stack}` : "";
+  if (log.level === "error" || log.level === "warn") process.stderr.write(line + stack + "\n");
+  else process.stdout.write(line + "\n");
+}

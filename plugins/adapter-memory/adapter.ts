@@ -1,0 +1,216 @@
+/**
+ * The in-process adapter (the default). Per event, each consumer group has a
+ * bounded queue (`buffer_size`); publish waits when a queue is full
+ * (back-pressure) instead of growing without bound. Consumers in one group
+ * compete; every group gets every message. Failed messages are retried with
+ * backoff, then dead-lettered. Nothing survives a restart: use lmdb for that.
+ */
+import {
+  AdapterError,
+  DEFAULT_RETRY,
+  retryDelay,
+  type Adapter,
+  type Message,
+  type MessageHandler,
+  type PublishOptions,
+  type RetryPolicy,
+  type SubscribeOptions,
+  type Subscription,
+} from "../../core/adapter.ts";
+
+export interface MemoryAdapterOptions {
+  bufferSize: number;
+}
+
+interface Consumer {
+  handler: MessageHandler;
+  concurrency: number;
+  active: number;
+  closed: boolean;
+  idle: (() => void)[];
+}
+
+class Group {
+  // An array with a moving head: O(1) dequeue without shifting, compacted now and then.
+  private queue: Message[] = [];
+  private head = 0;
+  readonly consumers: Consumer[] = [];
+  private next = 0;
+  private waiters: (() => void)[] = [];
+  private scheduled = false;
+  /** Messages waiting out a retry backoff, so close() can account for them. */
+  retrying = 0;
+
+  constructor(
+    readonly name: string,
+    readonly retry: RetryPolicy,
+    readonly onDeadLetter: SubscribeOptions["onDeadLetter"],
+    private readonly capacity: number,
+  ) {}
+
+  get size(): number {
+    return this.queue.length - this.head;
+  }
+
+  get active(): number {
+    let n = 0;
+    for (const c of this.consumers) n += c.active;
+    return n;
+  }
+
+  /** Resolves when there is room (back-pressure for publishers). */
+  room(): Promise<void> | undefined {
+    if (this.size < this.capacity) return undefined;
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  push(message: Message): void {
+    this.queue.push(message);
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    queueMicrotask(() => {
+      this.scheduled = false;
+      this.pump();
+    });
+  }
+
+  pump(): void {
+    while (this.size > 0) {
+      const consumer = this.pick();
+      if (!consumer) break;
+      const message = this.queue[this.head]!;
+      this.queue[this.head++] = undefined as unknown as Message;
+      if (this.head > 1024 && this.head * 2 > this.queue.length) {
+        this.queue = this.queue.slice(this.head);
+        this.head = 0;
+      }
+      this.run(consumer, message);
+    }
+    while (this.waiters.length > 0 && this.size < this.capacity) this.waiters.shift()!();
+  }
+
+  private pick(): Consumer | undefined {
+    const n = this.consumers.length;
+    for (let i = 0; i < n; i++) {
+      const c = this.consumers[(this.next + i) % n]!;
+      if (!c.closed && c.active < c.concurrency) {
+        this.next = (this.next + i + 1) % n;
+        return c;
+      }
+    }
+    return undefined;
+  }
+
+  private run(consumer: Consumer, message: Message): void {
+    consumer.active++;
+    let promise: Promise<void>;
+    try {
+      promise = consumer.handler(message);
+    } catch (error) {
+      promise = Promise.reject(error);
+    }
+    promise.then(
+      () => this.settle(consumer),
+      (error: unknown) => {
+        this.settle(consumer);
+        this.fail(message, error);
+      },
+    );
+  }
+
+  private settle(consumer: Consumer): void {
+    consumer.active--;
+    if (consumer.active === 0) for (const resolve of consumer.idle.splice(0)) resolve();
+    if (this.size > 0) this.schedule();
+    else while (this.waiters.length > 0) this.waiters.shift()!();
+  }
+
+  private fail(message: Message, error: unknown): void {
+    if (message.attempt >= this.retry.maxAttempts) {
+      try {
+        this.onDeadLetter?.(message, error);
+      } catch {
+        // a broken dead-letter sink must not take the consumer down
+      }
+      return;
+    }
+    this.retrying++;
+    setTimeout(() => {
+      this.retrying--;
+      this.push({ ...message, attempt: message.attempt + 1 });
+    }, retryDelay(this.retry, message.attempt));
+  }
+}
+
+export class MemoryAdapter implements Adapter {
+  readonly name = "memory";
+  private readonly topics = new Map<string, Map<string, Group>>();
+  private closed = false;
+  private sequence = 0;
+  private readonly idPrefix = crypto.randomUUID().slice(0, 8);
+
+  constructor(private readonly options: MemoryAdapterOptions) {}
+
+  async connect(): Promise<void> {}
+
+  async publish(event: string, payload: unknown, options: PublishOptions = {}): Promise<void> {
+    if (this.closed) throw new AdapterError("adapter/closed", `cannot publish ${event}: the memory adapter is closed`);
+    const groups = this.topics.get(event);
+    if (!groups || groups.size === 0) return;
+    const message: Message = {
+      id: `${this.idPrefix}-${++this.sequence}`,
+      event,
+      payload,
+      headers: options.headers ?? {},
+      attempt: 1,
+      key: options.key,
+      publishedAt: Date.now(),
+    };
+    for (const group of groups.values()) {
+      const wait = group.room();
+      if (wait) await wait;
+      group.push(message);
+    }
+  }
+
+  async subscribe(event: string, handler: MessageHandler, options: SubscribeOptions): Promise<Subscription> {
+    let groups = this.topics.get(event);
+    if (!groups) this.topics.set(event, (groups = new Map()));
+    let group = groups.get(options.group);
+    if (!group) {
+      group = new Group(options.group, { ...DEFAULT_RETRY, ...options.retry }, options.onDeadLetter, this.options.bufferSize);
+      groups.set(options.group, group);
+    }
+    const consumer: Consumer = { handler, concurrency: options.concurrency ?? 64, active: 0, closed: false, idle: [] };
+    group.consumers.push(consumer);
+    group.pump();
+    const owner = group;
+    return {
+      close: async () => {
+        consumer.closed = true;
+        if (consumer.active > 0) await new Promise<void>((resolve) => consumer.idle.push(resolve));
+        owner.consumers.splice(owner.consumers.indexOf(consumer), 1);
+        owner.pump();
+      },
+    };
+  }
+
+  /** Stops taking messages and waits for in-flight handlers; queued messages are dropped (in memory by design). */
+  async close(): Promise<void> {
+    this.closed = true;
+    const idle: Promise<void>[] = [];
+    for (const groups of this.topics.values()) {
+      for (const group of groups.values()) {
+        for (const c of group.consumers) {
+          c.closed = true;
+          if (c.active > 0) idle.push(new Promise((resolve) => c.idle.push(resolve)));
+        }
+      }
+    }
+    await Promise.all(idle);
+  }
+}

@@ -13,21 +13,30 @@ interface Recorder {
 export class InvocationState implements HandlerState {
   readonly traceId: string;
   readonly spanId: string;
-  readonly logger: Logger;
   /** `triggerEvent` calls, published after the handler returns. */
   readonly emitted: [string, unknown][] = [];
   /** `setPayload` overrides for the schema's triggers. */
   readonly overrides = new Map<string, unknown>();
+  private cachedLogger?: Logger;
 
-  constructor(recorder: Recorder, span: ActiveSpan, source: string) {
+  constructor(
+    private readonly recorder: Recorder,
+    span: ActiveSpan,
+    private readonly source: string,
+  ) {
     this.traceId = span.traceId;
     this.spanId = span.spanId;
+  }
+
+  /** Built on first use: most handler calls never log. */
+  get logger(): Logger {
+    if (this.cachedLogger) return this.cachedLogger;
     const log = (level: LogLevel) => (message: string, attributes?: Record<string, unknown>) =>
-      recorder.record({
+      this.recorder.record({
         type: "log",
-        log: { time: Date.now(), level, message: String(message), traceId: this.traceId, spanId: this.spanId, source, attributes },
+        log: { time: Date.now(), level, message: String(message), traceId: this.traceId, spanId: this.spanId, source: this.source, attributes },
       });
-    this.logger = { debug: log("debug"), info: log("info"), warn: log("warn"), error: log("error") };
+    return (this.cachedLogger = { debug: log("debug"), info: log("info"), warn: log("warn"), error: log("error") });
   }
 
   get context(): TraceContext {

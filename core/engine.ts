@@ -177,8 +177,7 @@ export class Engine {
   }
 
   private recordSpan(span: ActiveSpan, error?: unknown): void {
-    const record = span.end(error);
-    if (this.telemetryOn) this.rohas.hooks.record.call({ type: "span", span: record });
+    if (this.telemetryOn) this.rohas.hooks.record.call({ type: "span", span: span.end(error) });
   }
 
   private metric(name: string, kind: "counter" | "histogram", value: number, labels?: Record<string, string>): void {
@@ -453,17 +452,54 @@ function asHandlerError(error: unknown, ref: HandlerRef): HandlerError {
   return new HandlerError(String(error), ref, typeof error, undefined);
 }
 
-async function withTimeout<T>(promise: Promise<T>, ms: number, ref: HandlerRef): Promise<T> {
-  if (!ms) return promise;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new HandlerError(`${ref.kind} handler '${ref.name}' timed out after ${ms} ms`, ref, "TimeoutError", undefined, 504)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
+/**
+ * Handler timeouts without a timer per call: calls register a deadline and one
+ * sweeper (every 100 ms, unref'd) rejects the overdue ones.
+ */
+interface Deadline {
+  at: number;
+  fail: () => void;
+}
+const deadlines = new Set<Deadline>();
+let sweeper: ReturnType<typeof setInterval> | undefined;
+
+function sweep(): void {
+  const now = Date.now();
+  for (const d of deadlines) {
+    if (d.at <= now) {
+      deadlines.delete(d);
+      d.fail();
+    }
   }
+  if (deadlines.size === 0 && sweeper) {
+    clearInterval(sweeper);
+    sweeper = undefined;
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, ref: HandlerRef): Promise<T> {
+  if (!ms) return promise;
+  return new Promise<T>((resolve, reject) => {
+    const deadline: Deadline = {
+      at: Date.now() + ms,
+      fail: () => reject(new HandlerError(`${ref.kind} handler '${ref.name}' timed out after ${ms} ms`, ref, "TimeoutError", undefined, 504)),
+    };
+    deadlines.add(deadline);
+    if (!sweeper) {
+      sweeper = setInterval(sweep, 100);
+      (sweeper as { unref?: () => void }).unref?.();
+    }
+    promise.then(
+      (value) => {
+        deadlines.delete(deadline);
+        resolve(value);
+      },
+      (error: unknown) => {
+        deadlines.delete(deadline);
+        reject(error);
+      },
+    );
+  });
 }
 
 async function drain(inFlight: Set<Promise<unknown>>, timeoutMs: number): Promise<void> {

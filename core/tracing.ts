@@ -19,16 +19,40 @@ function randomHex(bytes: number): string {
   return out;
 }
 
-export const newTraceId = (): string => randomHex(16);
-export const newSpanId = (): string => randomHex(8);
+/*
+ * Ids on the hot path: a random per-process prefix plus a counter is unique
+ * and far cheaper than 8–16 fresh random bytes for every span.
+ */
+const spanPrefix = randomHex(4);
+const tracePrefix = randomHex(10);
+let spanCounter = 0;
+let traceCounter = 0;
 
-const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+const hex8 = (n: number): string => (0x100000000 + (n >>> 0)).toString(16).slice(1);
+export const newTraceId = (): string => tracePrefix + hex8(Date.now() / 1000) + hex8(++traceCounter).slice(4);
+export const newSpanId = (): string => spanPrefix + hex8(++spanCounter);
 
+const isLowerHex = (s: string, from: number, to: number): boolean => {
+  let nonZero = false;
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false;
+    if (c !== 48) nonZero = true;
+  }
+  return nonZero;
+};
+
+/** `00-<32 hex trace>-<16 hex span>-<2 hex flags>`; parsed by hand because it runs for every message. */
 export function parseTraceparent(header: string | null | undefined): TraceContext | undefined {
   if (!header) return undefined;
-  const m = TRACEPARENT.exec(header.trim().toLowerCase());
-  if (!m || /^0+$/.test(m[1]!) || /^0+$/.test(m[2]!)) return undefined;
-  return { traceId: m[1]!, spanId: m[2]!, sampled: (parseInt(m[3]!, 16) & 1) === 1 };
+  let h = header.length === 55 ? header : header.trim();
+  if (h.length !== 55) return undefined;
+  if (h !== h.toLowerCase()) h = h.toLowerCase();
+  if (h[2] !== "-" || h[35] !== "-" || h[52] !== "-" || !h.startsWith("00")) return undefined;
+  if (!isLowerHex(h, 3, 35) || !isLowerHex(h, 36, 52)) return undefined;
+  const flags = parseInt(h.slice(53), 16);
+  if (Number.isNaN(flags)) return undefined;
+  return { traceId: h.slice(3, 35), spanId: h.slice(36, 52), sampled: (flags & 1) === 1 };
 }
 
 export function formatTraceparent(ctx: { traceId: string; spanId: string; sampled?: boolean }): string {

@@ -13,13 +13,6 @@ export const builtinPlugins: PluginRegistry = {
   "runtime-bun": () => load(import("./runtime-bun/index.ts")),
   "runtime-python": () => load(import("./runtime-python/index.ts")),
   "adapter-memory": () => load(import("./adapter-memory/index.ts")),
-  "adapter-lmdb": () => load(import("./adapter-lmdb/index.ts")),
-  "adapter-nats": () => load(import("./adapter-nats/index.ts")),
-  "adapter-kafka": () => load(import("./adapter-kafka/index.ts")),
-  "adapter-rabbitmq": () => load(import("./adapter-rabbitmq/index.ts")),
-  "adapter-sqs": () => load(import("./adapter-sqs/index.ts")),
   "server-elysia": () => load(import("./server-elysia/index.ts")),
   "scheduler-cron": () => load(import("./scheduler-cron/index.ts")),
-  "telemetry-lmdb": () => load(import("./telemetry-lmdb/index.ts")),
-  workbench: () => load(import("./workbench/index.ts")),
 };

@@ -1,48 +1,15 @@
 /**
  * The part of the engine the server calls, written down structurally so the
- * server can be tested against a stand-in and the real `Engine` (core/
- * engine.ts) is checked against it where the plugin hands it over.
+ * server can be tested against a stand-in; the real `Engine` (core/engine.ts)
+ * is checked against it where the plugin hands it over.
  */
 import type { RohasConfig } from "../../core/config.ts";
 import type { TraceContext } from "../../core/tracing.ts";
-import type { HandlerState } from "../../core/runtime.ts";
 import type { ApiDef, Schema, WsDef } from "../../core/schema.ts";
 import type { TelemetryRecord } from "../../core/telemetry.ts";
+import type { ApiRequest, ApiResponse, MiddlewareFn, WsConnection } from "../../core/engine.ts";
 
-export interface ApiRequest {
-  params: Record<string, string>;
-  queryParams: Record<string, string>;
-  body: unknown;
-  headers: Record<string, string>;
-}
-
-export interface ApiResponse {
-  status: number;
-  body: unknown;
-  headers?: Record<string, string>;
-}
-
-export interface WsConnection {
-  id: string;
-  path: string;
-  params: Record<string, string>;
-  queryParams: Record<string, string>;
-  headers: Record<string, string>;
-  send(data: unknown): void;
-}
-
-export interface MiddlewareContext {
-  apiName: string;
-  params: Record<string, string>;
-  queryParams: Record<string, string>;
-  headers: Record<string, string>;
-  body: unknown;
-  traceId: string;
-  connection?: WsConnection;
-  wsName?: string;
-}
-
-export type MiddlewareFn = (context: MiddlewareContext, state: HandlerState) => Promise<unknown> | unknown;
+export type { ApiRequest, ApiResponse, MiddlewareContext, MiddlewareFn, WsConnection } from "../../core/engine.ts";
 
 export interface ServerEngine {
   schema: Schema;

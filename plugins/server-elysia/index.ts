@@ -48,7 +48,8 @@ const serverElysia: RohasPlugin = {
       config.port = address.port;
       port.record({
         type: "log",
-        log: { time: Date.now(), level: "info", message: `listening on ${address.url}`, source: "server-elysia" },
+        // debug: the CLI prints the listening line itself; this is for the telemetry store.
+        log: { time: Date.now(), level: "debug", message: `listening on ${address.url}`, source: "server-elysia" },
       });
       rohas.onShutdown("server-elysia", () => server.stop(config.shutdown_timeout_ms));
     });

@@ -1,0 +1,46 @@
+import { describe, expect, test } from "bun:test";
+import { ActiveSpan, formatTraceparent, newSpanId, newTraceId, parseTraceparent } from "./tracing.ts";
+
+describe("W3C trace context", () => {
+  test("parses a valid traceparent and round-trips it", () => {
+    const header = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    const ctx = parseTraceparent(header);
+    expect(ctx).toEqual({ traceId: "4bf92f3577b34da6a3ce929d0e0e4736", spanId: "00f067aa0ba902b7", sampled: true });
+    expect(formatTraceparent(ctx!)).toBe(header);
+    expect(parseTraceparent(` ${header.toUpperCase()} `)?.traceId).toBe("4bf92f3577b34da6a3ce929d0e0e4736");
+  });
+
+  test("rejects malformed and all-zero ids", () => {
+    for (const bad of [
+      "",
+      "garbage",
+      "00-00000000000000000000000000000000-00f067aa0ba902b7-01",
+      "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01",
+      "00-4bf92f3577b34da6a3ce929d0e0e473g-00f067aa0ba902b7-01",
+      "00_4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+      "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-zz",
+    ]) {
+      expect(parseTraceparent(bad)).toBeUndefined();
+    }
+  });
+
+  test("ids have W3C sizes and do not repeat", () => {
+    const traces = new Set(Array.from({ length: 10_000 }, newTraceId));
+    const spans = new Set(Array.from({ length: 10_000 }, newSpanId));
+    expect(traces.size).toBe(10_000);
+    expect(spans.size).toBe(10_000);
+    for (const t of [...traces].slice(0, 5)) expect(t).toMatch(/^[0-9a-f]{32}$/);
+    for (const s of [...spans].slice(0, 5)) expect(s).toMatch(/^[0-9a-f]{16}$/);
+  });
+
+  test("a child span continues its parent's trace", () => {
+    const parent = new ActiveSpan("http POST /users", "http");
+    const child = new ActiveSpan("api CreateUser", "handler", parent.context);
+    const record = child.end(new Error("boom"));
+    expect(record.traceId).toBe(parent.traceId);
+    expect(record.parentSpanId).toBe(parent.spanId);
+    expect(record.status).toBe("error");
+    expect(record.error).toMatchObject({ type: "Error", message: "boom" });
+    expect(record.error!.stack).toContain("tracing.test.ts");
+  });
+});

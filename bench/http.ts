@@ -116,6 +116,9 @@ function rawElysia(): { url: string; stop: () => void } {
   return { url: `http://127.0.0.1:${app.server!.port}/users`, stop: () => void app.stop(true) };
 }
 
+/** Telemetry as shipped (LMDB) when that plugin exists in this build, else none. */
+const TELEMETRY = "telemetry-lmdb" in builtinPlugins ? "lmdb" : "none";
+
 /** A throwaway project: one API with a body shape, triggering one event with one handler. */
 function writeProject(): string {
   const dir = mkdtempSync(join(tmpdir(), "rohas-bench-app-"));
@@ -125,7 +128,7 @@ function writeProject(): string {
   };
   file(
     "config/rohas.toml",
-    `[project]\nname = "bench"\nlanguage = "typescript"\n[server]\nport = 0\n[adapter]\ntype = "memory"\n[telemetry]\ntype = "lmdb"\npath = ".rohas/telemetry"\n[workbench]\nenabled = false\n`,
+    `[project]\nname = "bench"\nlanguage = "typescript"\n[server]\nport = 0\n[adapter]\ntype = "memory"\n[telemetry]\ntype = "${TELEMETRY}"\npath = ".rohas/telemetry"\n[workbench]\nenabled = false\n`,
   );
   file(
     "schema/users.ro",
@@ -178,7 +181,7 @@ async function main(args: string[]): Promise<void> {
   const useWrk = Bun.which("wrk") !== null;
   const generator = useWrk ? runWrk : runBunLoad;
   console.log(
-    `POST /users, ${options.connections} connections, ${options.duration} s each (+${options.warmup} s warm-up), load: ${useWrk ? "wrk -t1" : "bun fetch loops (wrk not installed)"}`,
+    `POST /users, ${options.connections} connections, ${options.duration} s each (+${options.warmup} s warm-up), load: ${useWrk ? "wrk -t1" : "bun fetch loops (wrk not installed)"}, Rohas telemetry: ${TELEMETRY}`,
   );
 
   const results: Result[] = [];

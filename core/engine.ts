@@ -431,8 +431,9 @@ export class Engine {
     if (this.stopped) return;
     this.stopped = true;
     await drain(this.inFlight, this.config.server.shutdown_timeout_ms);
-    for (const s of this.subscriptions.splice(0)) await s.close().catch(() => undefined);
+    // The adapter first: it lets consumers finish what they already took before connections go.
     await this.adapter?.close().catch(() => undefined);
+    for (const s of this.subscriptions.splice(0)) await s.close().catch(() => undefined);
     await this.bridge?.close().catch(() => undefined);
   }
 }

@@ -157,6 +157,15 @@ export class MemoryAdapter implements Adapter {
 
   async connect(): Promise<void> {}
 
+  /** Messages queued, in flight or waiting for a retry, across every group. */
+  private pending(): number {
+    let n = 0;
+    for (const groups of this.topics.values()) {
+      for (const g of groups.values()) if (g.consumers.some((c) => !c.closed)) n += g.size + g.active + g.retrying;
+    }
+    return n;
+  }
+
   async publish(event: string, payload: unknown, options: PublishOptions = {}): Promise<void> {
     if (this.closed) throw new AdapterError("adapter/closed", `cannot publish ${event}: the memory adapter is closed`);
     const groups = this.topics.get(event);
@@ -199,9 +208,15 @@ export class MemoryAdapter implements Adapter {
     };
   }
 
-  /** Stops taking messages and waits for in-flight handlers; queued messages are dropped (in memory by design). */
-  async close(): Promise<void> {
+  /**
+   * Stops taking new messages, lets consumers finish what is queued and in
+   * flight (up to `drainTimeoutMs`), then stops them. Messages still queued
+   * after that are lost: that is what "memory" means; use lmdb to keep them.
+   */
+  async close(drainTimeoutMs = 5_000): Promise<void> {
     this.closed = true;
+    const deadline = Date.now() + drainTimeoutMs;
+    while (Date.now() < deadline && this.pending() > 0) await Bun.sleep(5);
     const idle: Promise<void>[] = [];
     for (const groups of this.topics.values()) {
       for (const group of groups.values()) {

@@ -59,7 +59,8 @@ const Telemetry = Type.Object({
 });
 
 const Workbench = Type.Object({
-  enabled: Type.Boolean({ default: true }),
+  /** Off unless asked for: `rohas dev --workbench`, or `enabled = true` for `rohas start`. */
+  enabled: Type.Boolean({ default: false }),
   api_key: Type.String({ default: "" }),
   allowed_origins: Type.Array(Type.String(), { default: [] }),
 });

@@ -15,4 +15,5 @@ export const builtinPlugins: PluginRegistry = {
   "adapter-memory": () => load(import("./adapter-memory/index.ts")),
   "server-elysia": () => load(import("./server-elysia/index.ts")),
   "scheduler-cron": () => load(import("./scheduler-cron/index.ts")),
+  "telemetry-lmdb": () => load(import("./telemetry-lmdb/index.ts")),
 };

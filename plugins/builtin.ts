@@ -16,4 +16,5 @@ export const builtinPlugins: PluginRegistry = {
   "server-elysia": () => load(import("./server-elysia/index.ts")),
   "scheduler-cron": () => load(import("./scheduler-cron/index.ts")),
   "telemetry-lmdb": () => load(import("./telemetry-lmdb/index.ts")),
+  workbench: () => load(import("./workbench/index.ts")),
 };

@@ -5,6 +5,7 @@
  */
 import { Elysia } from "elysia";
 import type { Server } from "bun";
+import { routesFor } from "../../core/http-routes.ts";
 import { CorsPolicy } from "./cors.ts";
 import type { ServerEngine } from "./engine-port.ts";
 import { ApiRoute, jsonResponse, type RouteContext, type SocketInfo } from "./http.ts";
@@ -87,6 +88,13 @@ export class RohasServer {
 
     app.all("*", (c) => {
       const path = new URL(c.request.url).pathname;
+      // Routes other plugins registered for this engine (the Workbench under /_rohas), looked up per request
+      // so plugins that tap `serve` after this one are served too.
+      for (const extra of routesFor(this.engine)) {
+        if (path === extra.prefix || path.startsWith(extra.prefix + "/")) {
+          return extra.fetch(c.request, { remoteAddress: this.app.server?.requestIP(c.request)?.address });
+        }
+      }
       const headers: Record<string, string> = {};
       cors?.decorate(headers, c.request.headers.get("origin"));
       return jsonResponse(404, { error: "not found", path }, headers);

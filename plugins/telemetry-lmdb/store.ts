@@ -72,14 +72,18 @@ export class TelemetryStore implements TelemetryQuery {
     if (this.flushing || this.buffer.length === 0) return this.flushing ?? Promise.resolve();
     const batch = this.buffer;
     this.buffer = [];
-    this.flushing = this.write(batch)
-      .catch(() => {
-        this.dropped += batch.length;
-      })
+    const flushing: Promise<void> = this.write(batch)
+      .then(
+        () => undefined,
+        () => {
+          this.dropped += batch.length;
+        },
+      )
       .finally(() => {
         this.flushing = undefined;
       });
-    return this.flushing;
+    this.flushing = flushing;
+    return flushing;
   }
 
   private write(batch: TelemetryRecord[]): Promise<unknown> {

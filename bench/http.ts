@@ -5,7 +5,7 @@
  *   triggered event on the memory adapter, telemetry on).
  * Prints requests/s, p99 latency and the ratios. Goal: Rohas ≥ 0.8× Elysia.
  *
- *   bun bench/http.ts [--duration 10] [--connections 50] [--warmup 3]
+ *   bun bench/http.ts [--duration 10] [--connections 50] [--warmup 3] [--bun-load]
  *
  * Load comes from `wrk` when installed (`apt-get install wrk`), else from a
  * Bun load generator run in a separate process (this file with --load).
@@ -178,7 +178,7 @@ async function main(args: string[]): Promise<void> {
     connections: option(args, "connections", 50),
     warmup: option(args, "warmup", 3),
   };
-  const useWrk = Bun.which("wrk") !== null;
+  const useWrk = Bun.which("wrk") !== null && !args.includes("--bun-load");
   const generator = useWrk ? runWrk : runBunLoad;
   console.log(
     `POST /users, ${options.connections} connections, ${options.duration} s each (+${options.warmup} s warm-up), load: ${useWrk ? "wrk -t1" : "bun fetch loops (wrk not installed)"}, Rohas telemetry: ${TELEMETRY}`,

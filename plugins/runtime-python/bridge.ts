@@ -54,7 +54,7 @@ export class PythonBridge implements RuntimeBridge {
 
   async prepare(handlers: HandlerRef[]): Promise<Diagnostic[]> {
     this.start();
-    this.pool.setPreload(handlers);
+    this.pool.addPreload(handlers);
     if (handlers.length === 0) return [];
     let problems: HandlerProblem[];
     try {

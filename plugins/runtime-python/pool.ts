@@ -56,10 +56,13 @@ export class WorkerPool {
     (this.sweepTimer as { unref?: () => void }).unref?.();
   }
 
-  /** Handler modules every worker (and every replacement) imports at start. */
-  setPreload(handlers: HandlerRef[]): void {
-    this.preloadList = handlers;
-    for (const worker of this.active) worker.preload(handlers);
+  /** Adds handler modules every worker (and every replacement) imports at start. */
+  addPreload(handlers: HandlerRef[]): void {
+    const known = new Set(this.preloadList.map((h) => `${h.kind}:${h.name}`));
+    const added = handlers.filter((h) => !known.has(`${h.kind}:${h.name}`));
+    if (added.length === 0) return;
+    this.preloadList = [...this.preloadList, ...added];
+    for (const worker of this.active) worker.preload(added);
   }
 
   /** The least-loaded live worker, or undefined when none is up right now. */

@@ -2,7 +2,8 @@
  * POST /users with a validated two-field JSON body, three ways in one run:
  *   raw Bun.serve (JSON.parse + hand check), raw Elysia with a TypeBox body
  *   schema, and Rohas (server-elysia → engine → TypeScript handler → one
- *   triggered event on the memory adapter, telemetry on).
+ *   triggered event on the memory adapter, telemetry on); plus the server
+ *   plugin over a stub engine, to tell the HTTP layer's cost from the engine's.
  * Prints requests/s, p99 latency and the ratios. Goal: Rohas ≥ 0.8× Elysia.
  *
  *   bun bench/http.ts [--duration 10] [--connections 50] [--warmup 3] [--bun-load]
@@ -16,6 +17,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Rohas } from "../core/rohas.ts";
 import { builtinPlugins } from "../plugins/builtin.ts";
+import type { ServerEngine } from "../plugins/server-elysia/engine-port.ts";
+import { RohasServer } from "../plugins/server-elysia/server.ts";
 
 interface Options {
   duration: number;
@@ -146,6 +149,37 @@ event UserCreated { payload: User  handler: [on_user_created] }
   return dir;
 }
 
+/**
+ * The server plugin alone: the same schema and server, with an engine stub
+ * that returns the body at once. Separates the HTTP layer's cost from the
+ * engine's (middlewares, runtime bridge, events, telemetry).
+ */
+async function serverOnly(): Promise<{ url: string; stop: () => Promise<void>; dir: string }> {
+  const dir = writeProject();
+  const rohas = await Rohas.create({ projectDir: dir, registry: builtinPlugins });
+  const result = await rohas.loadSchema();
+  if (!result.ok) throw new Error(`bench schema invalid: ${result.diagnostics.map((d) => d.message).join("; ")}`);
+  rohas.config.server.port = 0;
+  let id = 0;
+  const stub: ServerEngine = {
+    schema: result.schema,
+    config: rohas.config,
+    callApi: async (_api, request) => {
+      const body = request.body as { name: string; email: string };
+      return { status: 200, body: { id: ++id, name: body.name, email: body.email } };
+    },
+    wsConnect: async () => {},
+    wsMessage: async () => [],
+    wsDisconnect: async () => {},
+    registerMiddleware: () => {},
+    record: () => {},
+    track: (p) => p,
+  };
+  const server = new RohasServer(stub);
+  const address = server.listen();
+  return { url: `${address.url}/users`, stop: () => server.stop(1000), dir };
+}
+
 async function rohasServer(): Promise<{ url: string; stop: () => Promise<void>; dir: string }> {
   const dir = writeProject();
   const rohas = await Rohas.create({ projectDir: dir, registry: builtinPlugins });
@@ -181,7 +215,7 @@ async function main(args: string[]): Promise<void> {
   const useWrk = Bun.which("wrk") !== null && !args.includes("--bun-load");
   const generator = useWrk ? runWrk : runBunLoad;
   console.log(
-    `POST /users, ${options.connections} connections, ${options.duration} s each (+${options.warmup} s warm-up), load: ${useWrk ? "wrk -t1" : "bun fetch loops (wrk not installed)"}, Rohas telemetry: ${TELEMETRY}`,
+    `POST /users, ${options.connections} connections, ${options.duration} s each (+${options.warmup} s warm-up), load: ${useWrk ? "wrk -t1" : "bun fetch loops in a child process"}, Rohas telemetry: ${TELEMETRY}`,
   );
 
   const results: Result[] = [];
@@ -193,6 +227,14 @@ async function main(args: string[]): Promise<void> {
   results.push(await measure("Elysia + TypeBox", elysia.url, options, generator));
   elysia.stop();
 
+  const layer = await serverOnly();
+  try {
+    results.push(await measure("server-elysia, stub engine", layer.url, options, generator));
+  } finally {
+    await layer.stop();
+    rmSync(layer.dir, { recursive: true, force: true });
+  }
+
   const rohas = await rohasServer();
   try {
     results.push(await measure("Rohas (server-elysia)", rohas.url, options, generator));
@@ -201,18 +243,19 @@ async function main(args: string[]): Promise<void> {
     rmSync(rohas.dir, { recursive: true, force: true });
   }
 
-  const [base, elysiaResult, rohasResult] = results as [Result, Result, Result];
+  const [base, elysiaResult, layerResult, rohasResult] = results as [Result, Result, Result, Result];
   console.log("");
-  console.log(`${"server".padEnd(24)} ${"req/s".padStart(10)} ${"p99 ms".padStart(8)} ${"vs Bun".padStart(7)} ${"errors".padStart(7)}`);
+  console.log(`${"server".padEnd(28)} ${"req/s".padStart(10)} ${"p99 ms".padStart(8)} ${"vs Bun".padStart(7)} ${"errors".padStart(7)}`);
   for (const r of results) {
     console.log(
-      `${r.name.padEnd(24)} ${r.rps.toFixed(0).padStart(10)} ${r.p99Ms.toFixed(2).padStart(8)} ${(r.rps / base.rps).toFixed(2).padStart(7)} ${String(r.errors).padStart(7)}`,
+      `${r.name.padEnd(28)} ${r.rps.toFixed(0).padStart(10)} ${r.p99Ms.toFixed(2).padStart(8)} ${(r.rps / base.rps).toFixed(2).padStart(7)} ${String(r.errors).padStart(7)}`,
     );
   }
   const ratio = rohasResult.rps / elysiaResult.rps;
   console.log("");
   console.log(`Rohas / Elysia throughput: ${ratio.toFixed(2)}x (goal >= 0.80x) ${ratio >= 0.8 ? "OK" : "BELOW GOAL"}`);
   console.log(`Elysia / Bun throughput:   ${(elysiaResult.rps / base.rps).toFixed(2)}x`);
+  console.log(`server layer alone / Elysia: ${(layerResult.rps / elysiaResult.rps).toFixed(2)}x (the rest of the gap is the engine)`);
 }
 
 if (process.argv[2] === "--load") {

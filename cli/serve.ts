@@ -1,41 +1,79 @@
 /**
  * `start` and `dev` share this: validate, build the engine, serve, and stop
- * gracefully on SIGINT/SIGTERM (a second signal forces exit).
+ * gracefully on SIGINT/SIGTERM (a second signal forces exit). `dev` also
+ * generates code first and then watches the project (cli/dev-watch.ts).
  */
 import type { Diagnostic } from "../grammar/ast.ts";
+import type { Engine } from "../core/engine.ts";
+import type { Rohas } from "../core/rohas.ts";
 import type { CommandContext } from "./command.ts";
 import { EXIT } from "./command.ts";
+import { runCodegen } from "./commands/codegen.ts";
+import { DevWatcher } from "./dev-watch.ts";
 import { bold, dim } from "./output.ts";
 import { openProject, printDiagnostics } from "./project.ts";
 
 export interface ServeOptions {
   workbench: boolean;
+  /** `rohas dev`: generate code first, then watch and reload. */
+  dev?: boolean;
 }
 
-export async function serveProject(ctx: CommandContext, options: ServeOptions): Promise<number> {
+interface Running {
+  rohas: Rohas;
+  engine: Engine;
+}
+
+/** Loads, validates and serves the project; prints what went wrong and returns undefined on failure. */
+async function startApp(ctx: CommandContext, options: ServeOptions): Promise<Running | undefined> {
   const { rohas, result } = await openProject(ctx);
   printDiagnostics(ctx, result.diagnostics, result.sources);
-  if (!result.ok) return EXIT.failure;
+  if (!result.ok) return undefined;
 
   if (typeof ctx.options.port === "number") rohas.config.server.port = ctx.options.port;
   if (typeof ctx.options.host === "string") rohas.config.server.host = ctx.options.host;
   rohas.config.workbench.enabled = options.workbench || rohas.config.workbench.enabled;
 
-  let engine: Awaited<ReturnType<typeof rohas.serve>>;
+  if (options.dev) {
+    // Only changed files are written and stubs never overwritten, so this is cheap on every start.
+    const { run } = await runCodegen(rohas, result.schema, rohas.config.project.language, false);
+    if (run.diagnostics.some((d) => d.severity === "error")) printDiagnostics(ctx, run.diagnostics, result.sources);
+  }
+
   try {
-    engine = await rohas.serve(result.schema);
+    const engine = await rohas.serve(result.schema);
+    return { rohas, engine };
   } catch (error) {
     const diagnostics = (error as { diagnostics?: Diagnostic[] }).diagnostics;
     if (Array.isArray(diagnostics) && diagnostics.length > 0) printDiagnostics(ctx, diagnostics, result.sources);
     else ctx.out.error(`error: ${error instanceof Error ? error.message : String(error)}`);
     await rohas.shutdown().catch(() => undefined);
-    return EXIT.failure;
+    return undefined;
+  }
+}
+
+export async function serveProject(ctx: CommandContext, options: ServeOptions): Promise<number> {
+  const first = await startApp(ctx, options);
+  if (!first) return EXIT.failure;
+  let running: Running = first;
+
+  const { host, port } = running.rohas.config.server;
+  ctx.out.log(`${bold("Rohas", ctx.out.color)} ${running.rohas.config.project.name} listening on http://${host}:${port}`);
+  if (running.rohas.config.workbench.enabled && running.rohas.pluginNames.includes("workbench")) {
+    ctx.out.log(dim(`Workbench: http://${host}:${port}/_rohas/workbench/`, ctx.out.color));
   }
 
-  const { host, port } = rohas.config.server;
-  ctx.out.log(`${bold("Rohas", ctx.out.color)} ${rohas.config.project.name} listening on http://${host}:${port}`);
-  if (rohas.config.workbench.enabled && rohas.pluginNames.includes("workbench")) {
-    ctx.out.log(dim(`Workbench: http://${host}:${port}/_rohas/workbench/`, ctx.out.color));
+  let watcher: DevWatcher | undefined;
+  if (options.dev) {
+    watcher = new DevWatcher(ctx, running, async () => {
+      // New settings: stop this engine (draining it), start another on the same port.
+      await running.engine.stop();
+      const next = await startApp(ctx, options);
+      if (next) running = next;
+      return next;
+    });
+    watcher.start();
+    ctx.out.log(dim("watching schema/, src/ and config/ for changes", ctx.out.color));
   }
 
   return await new Promise<number>((resolve) => {
@@ -46,8 +84,9 @@ export async function serveProject(ctx: CommandContext, options: ServeOptions): 
         process.exit(EXIT.failure);
       }
       stopping = true;
+      watcher?.close();
       ctx.out.log(`received ${signal}: finishing in-flight work…`);
-      engine
+      running.engine
         .stop()
         .then(() => {
           ctx.out.log("stopped");

@@ -83,7 +83,7 @@ export class Engine {
   /** Middlewares the project implements in src/middlewares (others must be built-ins). */
   private readonly fileMiddlewares = new Set<string>();
   private readonly unresolvedMiddlewares = new Map<string, Diagnostic>();
-  private readonly subscriptions: Subscription[] = [];
+  private readonly subscriptions = new Map<string, Subscription>();
   private readonly partial = new Map<string, PartialDelivery>();
   private readonly inFlight = new Set<Promise<unknown>>();
   private telemetryOn = false;
@@ -142,6 +142,8 @@ export class Engine {
 
   /** Checks every handler exists before serving; middlewares may also be built-ins registered during `serve`. */
   private async prepareHandlers(): Promise<Diagnostic[]> {
+    this.fileMiddlewares.clear();
+    this.unresolvedMiddlewares.clear();
     const refs = handlerRefs(this.schema);
     const handlers = refs.filter((r) => r.kind !== "middleware");
     const problems = await this.bridge.prepare(handlers);
@@ -153,18 +155,63 @@ export class Engine {
     return problems;
   }
 
+  /** Subscribes events that have handlers or triggers and are not subscribed yet; drops ones no longer needed. */
   private async subscribeEvents(): Promise<void> {
     const { events } = this.config;
-    for (const event of this.schema.events) {
-      if (event.handlers.length === 0 && event.triggers.length === 0) continue;
-      const subscription = await this.adapter.subscribe(event.name, (message) => this.deliver(event, message), {
-        group: this.config.project.name,
-        concurrency: events.concurrency,
-        retry: { maxAttempts: events.max_attempts, backoffMs: events.backoff_ms, maxBackoffMs: events.max_backoff_ms },
-        onDeadLetter: (message, error) => this.deadLetter(event, message, error),
-      });
-      this.subscriptions.push(subscription);
+    const wanted = new Set(this.schema.events.filter((e) => e.handlers.length > 0 || e.triggers.length > 0).map((e) => e.name));
+    for (const [name, subscription] of this.subscriptions) {
+      if (wanted.has(name)) continue;
+      this.subscriptions.delete(name);
+      await subscription.close();
     }
+    for (const name of wanted) {
+      if (this.subscriptions.has(name)) continue;
+      // Looked up per delivery, so a reloaded schema's handler lists apply to the running subscription.
+      const current = () => this.schema.eventByName.get(name);
+      const subscription = await this.adapter.subscribe(
+        name,
+        async (message) => {
+          const event = current();
+          if (event) await this.deliver(event, message);
+        },
+        {
+          group: this.config.project.name,
+          concurrency: events.concurrency,
+          retry: { maxAttempts: events.max_attempts, backoffMs: events.backoff_ms, maxBackoffMs: events.max_backoff_ms },
+          onDeadLetter: (message, error) => {
+            const event = current();
+            if (event) this.deadLetter(event, message, error);
+          },
+        },
+      );
+      this.subscriptions.set(name, subscription);
+    }
+  }
+
+  /** `rohas dev`: handler files changed; new calls use the new code, calls in flight finish on the old. */
+  async reloadCode(files: string[]): Promise<void> {
+    await this.bridge.reload?.(files);
+  }
+
+  /**
+   * `rohas dev`: swap to a new (valid) schema without stopping. Its handlers are
+   * checked first; if any is missing the old schema keeps serving and the
+   * problems are returned.
+   */
+  async swap(schema: Schema): Promise<Diagnostic[]> {
+    const previous = this.schema;
+    await this.bridge.reload?.([]);
+    this.schema = schema;
+    const problems = await this.prepareHandlers();
+    const missingMiddlewares = [...this.unresolvedMiddlewares].filter(([name]) => !this.builtinMiddlewares.has(name)).map(([, d]) => d);
+    if (problems.length > 0 || missingMiddlewares.length > 0) {
+      this.schema = previous;
+      await this.prepareHandlers();
+      return [...problems, ...missingMiddlewares];
+    }
+    await this.subscribeEvents();
+    await this.rohas.hooks.reload.promise(this);
+    return [];
   }
 
   registerMiddleware(name: string, fn: MiddlewareFn): void {
@@ -433,7 +480,8 @@ export class Engine {
     await drain(this.inFlight, this.config.server.shutdown_timeout_ms);
     // The adapter first: it lets consumers finish what they already took before connections go.
     await this.adapter?.close().catch(() => undefined);
-    for (const s of this.subscriptions.splice(0)) await s.close().catch(() => undefined);
+    for (const s of this.subscriptions.values()) await s.close().catch(() => undefined);
+    this.subscriptions.clear();
     await this.bridge?.close().catch(() => undefined);
   }
 }

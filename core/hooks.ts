@@ -82,6 +82,11 @@ export function createHooks() {
     generate: new AsyncParallelHook<[Schema, GenerateContext]>(["schema", "context"]),
     /** Start serving: HTTP/WS server, scheduler, Workbench. Runs in tap order. */
     serve: new AsyncSeriesHook<[Engine]>(["engine"]),
+    /**
+     * The schema changed under a running engine (`rohas dev`): swap routes, crons and
+     * anything else built from it, without stopping. `engine.schema` is already the new one.
+     */
+    reload: new AsyncSeriesHook<[Engine]>(["engine"]),
     /** Language → runtime bridge (`typescript`, `javascript`, `python`). */
     resolveRuntime: new HookMap(() => new SyncBailHook<[RuntimeContext], RuntimeBridge | undefined>(["context"])),
     /** Adapter type (`memory`, `nats`, …) → adapter instance. One adapter plugin answers. */

@@ -176,7 +176,7 @@ describe("PythonBridge: handlers, state, errors", () => {
     expect(broken.message).toContain("src/handlers/api/broken.py failed to import");
     expect(broken.message).toContain("SyntaxError");
     expect(broken.span).toMatchObject({ file: "src/handlers/api/broken.py", start: { line: 1 } });
-  });
+  }, 60_000);
 
   test("an API handler gets its generated request model; logs, prints and events reach the state", async () => {
     const state = recordingState();
@@ -189,19 +189,19 @@ describe("PythonBridge: handlers, state, errors", () => {
     ]);
     expect(state.triggered).toEqual([{ name: "AuditLogged", payload: { who: "Ada" } }]);
     expect(state.payloads).toEqual([{ name: "UserCreated", payload: { name: "Ada" } }]);
-  });
+  }, 60_000);
 
   test("path params become fields and query params become query_params; plain def works", async () => {
     const result = await bridge.invoke(api("GetUser"), [request(undefined, { params: { id: "42" }, queryParams: { verbose: "yes" } })], recordingState());
     expect(result).toEqual({ id: "42", verbose: "yes" });
-  });
+  }, 60_000);
 
   test("a body that does not fit the model is a 400 ValidationError", async () => {
     const error = await failure(bridge.invoke(api("CreateUser"), [request({ name: "Ada" })], recordingState()));
     expect(error.errorType).toBe("ValidationError");
     expect(error.status).toBe(400);
     expect(error.message).toContain("email");
-  });
+  }, 60_000);
 
   test("an exception is a HandlerError with the Python type, message and traceback into user code", async () => {
     const error = await failure(bridge.invoke(api("Explode"), [request({ value: 7 })], recordingState()));
@@ -211,7 +211,7 @@ describe("PythonBridge: handlers, state, errors", () => {
     expect(error.stackText).toContain(`${dir}/src/handlers/api/explode.py", line 5, in handle_explode`);
     expect(error.stackText).toContain(`line 2, in check`);
     expect(error.stackText).toContain("ValueError: cannot handle 7");
-  });
+  }, 60_000);
 
   test("event, cron and websocket handlers get their arguments", async () => {
     const state = recordingState();
@@ -221,7 +221,7 @@ describe("PythonBridge: handlers, state, errors", () => {
     expect(await bridge.invoke({ kind: "cron", name: "daily_cleanup" }, [{ name: "DailyCleanup" }], recordingState())).toBe("cleaned");
     const echoed = await bridge.invoke({ kind: "websocket", name: "on_message" }, [{ text: "hi" }, { id: "c1", send: () => {} }], recordingState());
     expect(echoed).toEqual({ echo: "hi", connection: "c1" });
-  });
+  }, 60_000);
 
   test("a middleware enriches the context or rejects with its status", async () => {
     const context = { apiName: "CreateUser", params: {}, queryParams: { a: "1" }, headers: { authorization: "Bearer ok" }, body: { name: "Ada" }, traceId: "t" };
@@ -232,7 +232,7 @@ describe("PythonBridge: handlers, state, errors", () => {
     const rejected = await failure(bridge.invoke({ kind: "middleware", name: "auth" }, [{ ...context, headers: {} }], recordingState()));
     expect(rejected.status).toBe(401);
     expect(rejected.message).toBe("missing or wrong token");
-  });
+  }, 60_000);
 });
 
 describe("PythonBridge: concurrency, crashes, timeouts, reload", () => {
@@ -286,7 +286,7 @@ describe("PythonBridge: concurrency, crashes, timeouts, reload", () => {
     } finally {
       await bridge.close();
     }
-  });
+  }, 60_000);
 
   test("kill -9 of a worker under load fails only the calls it was running; the pool replaces it", async () => {
     const bridge = new PythonBridge(runtimeContext(dir), { workers: 2, interpreter: TEST_PYTHON });
@@ -323,7 +323,7 @@ describe("PythonBridge: concurrency, crashes, timeouts, reload", () => {
     } finally {
       await bridge.close();
     }
-  });
+  }, 60_000);
 
   test("calls a dead worker never read are sent to another worker, not failed", async () => {
     const bridge = new PythonBridge(runtimeContext(dir), { workers: 2, interpreter: TEST_PYTHON });
@@ -340,7 +340,7 @@ describe("PythonBridge: concurrency, crashes, timeouts, reload", () => {
     } finally {
       await bridge.close();
     }
-  });
+  }, 60_000);
 
   test("a call over its timeout is cancelled; the others on the worker carry on", async () => {
     const bridge = new PythonBridge(runtimeContext(dir), { workers: 1, interpreter: TEST_PYTHON, timeoutMs: 500 });
@@ -357,7 +357,7 @@ describe("PythonBridge: concurrency, crashes, timeouts, reload", () => {
     } finally {
       await bridge.close();
     }
-  });
+  }, 60_000);
 
   test("a handler that blocks its worker past the timeout gets the worker replaced", async () => {
     const bridge = new PythonBridge(runtimeContext(dir), { workers: 1, interpreter: TEST_PYTHON, timeoutMs: 300, cancelGraceMs: 500 });
@@ -373,7 +373,7 @@ describe("PythonBridge: concurrency, crashes, timeouts, reload", () => {
     } finally {
       await bridge.close();
     }
-  });
+  }, 60_000);
 
   test("reload picks up changed code; calls in flight finish on the old workers", async () => {
     const bridge = new PythonBridge(runtimeContext(dir), { workers: 1, interpreter: TEST_PYTHON });
@@ -393,7 +393,7 @@ describe("PythonBridge: concurrency, crashes, timeouts, reload", () => {
       await bridge.close();
       writeProjectFile(dir, "src/handlers/api/hello.py", `def handle_hello(req):\n    return "hello v1"\n`);
     }
-  });
+  }, 60_000);
 
   test("close stops every worker", async () => {
     const bridge = new PythonBridge(runtimeContext(dir), { workers: 2, interpreter: TEST_PYTHON });
@@ -403,7 +403,7 @@ describe("PythonBridge: concurrency, crashes, timeouts, reload", () => {
     await bridge.close();
     expect(pids.filter(processAlive)).toEqual([]);
     await expect(bridge.invoke(api("Hello"), [request()], recordingState())).rejects.toThrow(/closed/);
-  });
+  }, 60_000);
 
   test("an interpreter that does not exist is a diagnostic at prepare and an error per call", async () => {
     const bridge = new PythonBridge(runtimeContext(dir), { workers: 1, interpreter: "/nonexistent/python3" });
@@ -417,5 +417,5 @@ describe("PythonBridge: concurrency, crashes, timeouts, reload", () => {
     } finally {
       await bridge.close();
     }
-  });
+  }, 60_000);
 });

@@ -4,13 +4,16 @@
  * stacked (croner's `protect`).
  */
 import { Cron } from "croner";
+import type { Engine } from "../../core/engine.ts";
 import type { RohasPlugin } from "../../core/plugin.ts";
 
 const schedulerCron: RohasPlugin = {
   name: "scheduler-cron",
   apply(rohas) {
-    rohas.hooks.serve.tap("scheduler-cron", (engine) => {
-      const jobs: Cron[] = [];
+    let jobs: Cron[] = [];
+    const schedule = (engine: Engine) => {
+      for (const job of jobs) job.stop();
+      jobs = [];
       for (const cron of engine.schema.crons) {
         const job = new Cron(
           cron.schedule,
@@ -27,10 +30,15 @@ const schedulerCron: RohasPlugin = {
         );
         jobs.push(job);
       }
+    };
+    rohas.hooks.serve.tap("scheduler-cron", (engine) => {
+      schedule(engine);
       rohas.onShutdown("scheduler-cron", () => {
         for (const job of jobs) job.stop();
       });
     });
+    // A new schema in `rohas dev`: its crons replace the old ones.
+    rohas.hooks.reload.tap("scheduler-cron", schedule);
   },
 };
 

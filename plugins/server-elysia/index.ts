@@ -52,6 +52,7 @@ const serverElysia: RohasPlugin = {
         log: { time: Date.now(), level: "debug", message: `listening on ${address.url}`, source: "server-elysia" },
       });
       rohas.onShutdown("server-elysia", () => server.stop(config.shutdown_timeout_ms));
+      rohas.hooks.reload.tap("server-elysia", () => server.swapSchema());
     });
   },
 };

@@ -4,6 +4,7 @@
  * WebSocket broadcast and graceful stop.
  */
 import { afterEach, describe, expect, test } from "bun:test";
+import { registerRoutes } from "../../core/http-routes.ts";
 import type { SpanRecord } from "../../core/telemetry.ts";
 import { corsMiddleware, CorsPolicy } from "./cors.ts";
 import { rateLimitMiddleware, TokenBucketLimiter } from "./rate-limit.ts";
@@ -201,6 +202,14 @@ describe("server-elysia HTTP", () => {
     const missing = await fetch(`${url}/nope/here`);
     expect(missing.status).toBe(404);
     expect(await missing.json()).toEqual({ error: "not found", path: "/nope/here" });
+  });
+
+  test("routes other plugins register for the engine are served under their prefix", async () => {
+    const { url, engine } = start();
+    registerRoutes(engine, { prefix: "/_extra", fetch: (request, info) => Response.json({ path: new URL(request.url).pathname, from: info.remoteAddress }) });
+    const res = await fetch(`${url}/_extra/thing`);
+    expect(await res.json()).toEqual({ path: "/_extra/thing", from: "127.0.0.1" });
+    expect((await fetch(`${url}/_extraneous`)).status).toBe(404);
   });
 
   test("rate_limit answers 429 with Retry-After once the bucket is empty", async () => {

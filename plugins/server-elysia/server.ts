@@ -113,6 +113,22 @@ export class RohasServer {
     });
   }
 
+  /**
+   * `rohas dev` changed the schema: build a new app for it and hand its fetch to
+   * the running Bun server, so the socket never closes and requests in flight
+   * finish on the old routes. Elysia upgrades WebSockets through `app.server`,
+   * so the new app borrows the running one.
+   */
+  swapSchema(): void {
+    const server = this.app.server;
+    if (!server) return;
+    const cors = this.ctx.cors;
+    this.ctx.validators = new ValidatorCache(this.engine.schema.shapeByName);
+    const next = this.build(cors);
+    (next as { server: Server<unknown> | null }).server = server;
+    server.reload({ fetch: (next as unknown as { fetch: (r: Request) => Response | Promise<Response> }).fetch } as never);
+  }
+
   /** Binds `[server] host`/`port` (port 0 picks a free one); resolves with the bound address. */
   listen(): ListenAddress {
     const { host, port, max_body_size } = this.engine.config.server;

@@ -88,6 +88,17 @@ describe("rohas start: HTTP, events, cron and WebSockets", () => {
     expect(await missing.json()).toEqual({ error: "not found", path: "/no/such/route" });
   });
 
+  test("the built-in rate_limit middleware answers 429 with Retry-After", async () => {
+    const client = { "x-forwarded-for": "192.0.2.7" };
+    expect((await fetch(`${app.url}/limited`, { headers: client })).status).toBe(200);
+    expect((await fetch(`${app.url}/limited`, { headers: client })).status).toBe(200);
+    const limited = await fetch(`${app.url}/limited`, { headers: client });
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    expect(((await limited.json()) as { error: string }).error).toContain("rate limit exceeded");
+    expect((await fetch(`${app.url}/limited`, { headers: { "x-forwarded-for": "192.0.2.8" } })).status).toBe(200);
+  });
+
   test("an API's triggered event runs a chain of three handlers", async () => {
     const res = await postJson(`${app.url}/orders`, { item: "lamp", quantity: 1 });
     const { id } = (await res.json()) as { id: string };

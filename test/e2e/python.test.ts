@@ -28,6 +28,18 @@ input NapQuery {
   seconds: Float
 }
 
+api Poke {
+  method: POST
+  path: "/poke"
+  response: Json
+  triggers: [Fragile]
+}
+
+event Fragile {
+  payload: Json
+  handler: [fragile]
+}
+
 api Nap {
   method: GET
   path: "/nap"
@@ -42,7 +54,7 @@ const EXPLODE = `def check_inventory(count):
 
 
 async def handle_explode(req, state):
-    state.logger.info("about to explode")
+    print("print() from explode, captured as a log line")
     check_inventory(-3)
 `;
 
@@ -65,6 +77,22 @@ async def handle_nap(req: NapRequest):
     await asyncio.sleep(req.query_params.seconds)
     mark(f"end {req.query_params.n}")
     return {"n": req.query_params.n, "pid": os.getpid()}
+`;
+
+const POKE = `async def handle_poke(req):
+    return {"poked": True}
+`;
+
+// Kills its own worker on the first delivery: the engine retries the event on a new worker.
+const FRAGILE = `import os
+import signal
+
+
+async def handle_fragile(event):
+    if event.attempt == 1:
+        os.kill(os.getpid(), signal.SIGKILL)
+    with open(os.path.join(os.path.dirname(__file__), "..", "..", "..", "fragile.log"), "a") as f:
+        f.write(f"survived on attempt {event.attempt} with {event.payload}\\n")
 `;
 
 /** Python worker processes of the server (children running rohas_worker.py). */
@@ -98,6 +126,8 @@ describe("rohas start with Python handlers (examples/hello-python)", () => {
     writeFileSync(join(dir, "schema", "e2e.ro"), E2E_SCHEMA);
     writeFileSync(join(dir, "src", "handlers", "api", "explode.py"), EXPLODE);
     writeFileSync(join(dir, "src", "handlers", "api", "nap.py"), NAP);
+    writeFileSync(join(dir, "src", "handlers", "api", "poke.py"), POKE);
+    writeFileSync(join(dir, "src", "handlers", "events", "fragile.py"), FRAGILE);
     const config = readFileSync(join(dir, "config", "rohas.toml"), "utf8")
       .replace(/^\[python\][\s\S]*$/m, `[python]\ninterpreter = "${existsSync(VENV_PYTHON) ? VENV_PYTHON : "python3"}"\nworkers = 2\n`)
       .replace(/^\[workbench\]\nenabled = true/m, "[workbench]\nenabled = false");
@@ -129,29 +159,39 @@ describe("rohas start with Python handlers (examples/hello-python)", () => {
 
     const fetched = await fetch(`${app.url}/users/${user.id}`);
     expect(await fetched.json()).toEqual(user);
-  });
+  }, 60_000);
 
   test("logging from Python handlers shows in the server output", async () => {
     const res = await postJson(`${app.url}/users`, { name: "Grace", email: "grace@example.com" });
     expect(res.status).toBe(200);
     await app.waitForOutput("user created", 20_000);
     await app.waitForOutput("sending welcome email to grace@example.com", 20_000);
-  });
+  }, 60_000);
 
-  test("a Python exception answers 500 and its traceback is in the output", async () => {
+  test("a Python exception answers 500 and its traceback is in the output; print() is a log line", async () => {
     const res = await postJson(`${app.url}/explode`, {});
     expect(res.status).toBe(500);
     expect(((await res.json()) as { error: string }).error).toContain("inventory cannot be -3");
+    await app.waitForOutput("print() from explode, captured as a log line", 20_000);
     await app.waitForOutput("Traceback (most recent call last)", 20_000);
     await app.waitForOutput(/explode\.py", line 3, in check_inventory/, 20_000);
     await app.waitForOutput("ValueError: inventory cannot be -3", 20_000);
-  });
+  }, 60_000);
+
+  test("an event whose handler kills its worker is retried on a new worker", async () => {
+    const res = await postJson(`${app.url}/poke`, {});
+    expect(res.status).toBe(200);
+    const log = await eventually(() => read(dir, "fragile.log"), 30_000);
+    expect(log).toContain("survived on attempt 2 with {'poked': True}");
+    await app.waitForOutput(/python worker \d+ was killed by SIGKILL/, 10_000);
+    await eventually(() => workerPids(app.proc.pid).length === 2, 20_000);
+  }, 60_000);
 
   test("middleware in Python rejects with its status", async () => {
     const denied = await fetch(`${app.url}/users/1`, { method: "DELETE" });
     expect(denied.status).toBe(403);
     expect(((await denied.json()) as { error: string }).error).toBe("admin token required");
-  });
+  }, 60_000);
 
   test("50 concurrent calls to an async handler sleeping 1 s overlap, and a slow one blocks no one", async () => {
     const started = performance.now();
@@ -167,7 +207,7 @@ describe("rohas start with Python handlers (examples/hello-python)", () => {
     expect(quick.map((r) => r.status)).toEqual(Array(20).fill(200));
     expect(quickElapsed).toBeLessThan(4_000);
     expect((await slow).status).toBe(200);
-  });
+  }, 60_000);
 
   test("kill -9 of a worker mid-load fails only calls it was running; the server recovers", async () => {
     const workers = workerPids(app.proc.pid);
@@ -205,5 +245,5 @@ describe("rohas start with Python handlers (examples/hello-python)", () => {
     const after = await Promise.all(Array.from({ length: 20 }, (_, i) => call(200 + i, 0.01)));
     expect(after.map((r) => r.status)).toEqual(Array(20).fill(200));
     await app.waitForOutput(`python worker ${victim} was killed by SIGKILL`, 10_000);
-  });
+  }, 60_000);
 });

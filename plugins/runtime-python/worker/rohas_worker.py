@@ -55,6 +55,7 @@ import threading
 import traceback
 import typing
 import uuid
+import concurrent.futures.thread
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -442,10 +443,14 @@ def _last_user_frame(tb: typing.Any) -> tuple[str, int] | None:
 # Errors
 
 
+# Frames that only carry a call to the handler: this module, and the thread a plain `def` runs in.
+_PLUMBING_FILES = {__file__, concurrent.futures.thread.__file__}
+
+
 def format_traceback(error: BaseException) -> str:
-    """The full traceback, starting at the first frame outside this module (the user's code)."""
+    """The full traceback, starting at the first frame of the user's code."""
     tb = error.__traceback__
-    while tb is not None and tb.tb_frame.f_code.co_filename == __file__:
+    while tb is not None and tb.tb_frame.f_code.co_filename in _PLUMBING_FILES:
         tb = tb.tb_next
     if tb is None:
         tb = error.__traceback__
@@ -547,24 +552,48 @@ class Logger:
         self._log("error", message, args, attrs)
 
 
+@dataclasses.dataclass
+class TriggeredEvent:
+    """What `State.get_triggers()` lists (the generated State has the same fields)."""
+
+    event_name: str
+    payload: typing.Any
+
+
 class State:
-    """The `state` argument: logger, trigger_event, set_payload and the trace ids."""
+    """The `state` argument: the interface of generated.state.State, connected to Rohas.
+
+    trigger_event and set_payload reach Rohas at once (before the handler returns); the
+    get_* methods of the generated class report what this handler asked for so far."""
 
     def __init__(self, worker: Worker, call: Call) -> None:
         self._worker = worker
         self._call = call
+        self._triggers: list[TriggeredEvent] = []
+        self._payloads: dict[str, typing.Any] = {}
         self.logger = Logger(worker, call)
         self.trace_id = call.trace_id
         self.span_id = call.span_id
         self.handler_name = call.name
 
     def trigger_event(self, event_name: str, payload: typing.Any = None) -> None:
-        """Publish an event now (one not necessarily in the schema's `triggers`)."""
+        """Publish an event (one not necessarily in the schema's `triggers`) after this handler."""
         self._worker.send_for_call(self._call, {"t": "trigger", "id": self._call.id, "event": event_name, "payload": payload})
+        self._triggers.append(TriggeredEvent(event_name, payload))
 
     def set_payload(self, event_name: str, payload: typing.Any) -> None:
         """Set the payload of an event the schema's `triggers` fires after this handler."""
         self._worker.send_for_call(self._call, {"t": "payload", "id": self._call.id, "event": event_name, "payload": payload})
+        self._payloads[event_name] = payload
+
+    def get_triggers(self) -> list[TriggeredEvent]:
+        return list(self._triggers)
+
+    def get_auto_trigger_payload(self, event_name: str) -> typing.Any:
+        return self._payloads.get(event_name)
+
+    def get_all_auto_trigger_payloads(self) -> dict[str, typing.Any]:
+        return dict(self._payloads)
 
     def __repr__(self) -> str:
         return f"State(handler={self.handler_name!r}, trace_id={self.trace_id!r})"
@@ -577,7 +606,7 @@ def build_argument(value: typing.Any, annotation: typing.Any) -> typing.Any:
     validate = getattr(annotation, "model_validate", None)
     if validate is not None:
         return validate(value)
-    if dataclasses.is_dataclass(annotation) and isinstance(value, dict):
+    if isinstance(annotation, type) and dataclasses.is_dataclass(annotation) and isinstance(value, dict):
         return annotation(**value)
     return value
 
@@ -829,14 +858,14 @@ class Worker:
             if not task.done():  # an eager task (Python 3.12+) may already have finished
                 self._tasks[call_id] = task
         elif kind == "cancel":
-            call = self._calls.get(frame["id"])
-            task = self._tasks.get(frame["id"])
-            if call is not None and task is not None:
-                call.timed_out = True
+            cancelled = self._calls.get(frame["id"])
+            running = self._tasks.get(frame["id"])
+            if cancelled is not None and running is not None:
+                cancelled.timed_out = True
                 # A task that has not started yet sees timed_out itself: cancelling it now would
                 # drop it before run_call could reply.
-                if call.started:
-                    task.cancel()
+                if cancelled.started:
+                    running.cancel()
         elif kind == "resolve":
             problems = [p for h in frame.get("handlers", []) if (p := self.registry.check(h["kind"], h["name"]))]
             self.send({"t": "resolved", "id": frame["id"], "problems": problems})
@@ -944,8 +973,7 @@ class Worker:
             self._stopped.set_result(None)
 
     def fatal(self, reason: str) -> None:
-        sys.__stderr__.write(f"rohas worker: protocol error: {reason}\n")
-        sys.__stderr__.flush()
+        os.write(2, f"rohas worker: protocol error: {reason}\n".encode())
         os._exit(3)
 
     async def serve(self, in_fd: int) -> None:
@@ -971,9 +999,11 @@ class Worker:
 def _install_capture(worker: Worker) -> None:
     """Takes fds 0 and 1 for the protocol and routes everything else to logs."""
     stderr_fd = 2
-    sys.stdout = CapturedStream(worker, "info", "stdout", stderr_fd)
-    sys.stderr = CapturedStream(worker, "warn", "stderr", stderr_fd)
-    worker.streams = [sys.stdout, sys.stderr]  # type: ignore[list-item]
+    stdout = CapturedStream(worker, "info", "stdout", stderr_fd)
+    stderr = CapturedStream(worker, "warn", "stderr", stderr_fd)
+    sys.stdout = stdout
+    sys.stderr = stderr
+    worker.streams = [stdout, stderr]
     root = logging.getLogger()
     root.addHandler(LoggingHandler(worker))
 
@@ -993,7 +1023,7 @@ def main(argv: list[str]) -> int:
     os.dup2(null, 0)
     os.close(null)
     os.dup2(2, 1)
-    faulthandler.enable(file=sys.__stderr__)
+    faulthandler.enable(file=2)
 
     src_dir = Path(options.src).resolve()
     sys.path.insert(0, str(src_dir))

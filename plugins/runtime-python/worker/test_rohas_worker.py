@@ -401,6 +401,8 @@ def test_logger_trigger_event_and_set_payload_reach_the_bridge_in_order(tmp_path
                     state.logger.warning("careful")
                     state.trigger_event("UserCreated", {"name": req.body["name"]})
                     state.set_payload("WelcomeQueued", {"to": req.body["name"]})
+                    assert [t.event_name for t in state.get_triggers()] == ["UserCreated"]
+                    assert state.get_auto_trigger_payload("WelcomeQueued") == {"to": req.body["name"]}
                     return {"trace": state.trace_id}
             """,
         },
@@ -434,6 +436,10 @@ def test_exception_carries_type_message_and_the_users_traceback(tmp_path: Path) 
                 async def handle_explode(req):
                     helper(42)
             """,
+            "handlers/api/explode_sync.py": """
+                def handle_explode_sync(req):
+                    raise KeyError("missing")
+            """,
             "handlers/api/forbidden.py": """
                 class Forbidden(Exception):
                     status = 403
@@ -455,6 +461,9 @@ def test_exception_carries_type_message_and_the_users_traceback(tmp_path: Path) 
         assert f'{src / "handlers/api/explode.py"}", line 5, in handle_explode' in tb
         assert 'line 2, in helper' in tb
         assert "rohas_worker.py" not in tb  # the worker's own frames are left out
+        sync = (await harness.reply(harness.call("api", "ExplodeSync", {})))["error"]
+        # A plain def runs in a thread; the traceback still starts at the user's frame.
+        assert sync["traceback"].splitlines()[1].startswith(f'  File "{src / "handlers/api/explode_sync.py"}", line 2')
         forbidden = (await harness.reply(harness.call("api", "Forbidden", {})))["error"]
         assert (forbidden["type"], forbidden["status"]) == ("Forbidden", 403)
 

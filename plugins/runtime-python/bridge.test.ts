@@ -256,6 +256,12 @@ describe("PythonBridge: concurrency, crashes, timeouts, reload", () => {
             await asyncio.sleep(req["body"]["seconds"])
             return req["body"]["n"]
       `,
+      "src/handlers/api/segfault.py": `
+        import ctypes
+
+        def handle_segfault(req):
+            ctypes.string_at(0)
+      `,
       "src/handlers/api/hello.py": `
         def handle_hello(req):
             return "hello v1"
@@ -337,6 +343,21 @@ describe("PythonBridge: concurrency, crashes, timeouts, reload", () => {
       expect(frozen!.load).toBeGreaterThan(0);
       process.kill(frozen!.pid, "SIGKILL");
       expect(await Promise.all(calls)).toEqual(Array.from({ length: 20 }, (_, n) => n));
+    } finally {
+      await bridge.close();
+    }
+  }, 60_000);
+
+  test("a worker that crashes in C code fails the call with the Python stack faulthandler printed", async () => {
+    const bridge = new PythonBridge(runtimeContext(dir), { workers: 1, interpreter: TEST_PYTHON });
+    try {
+      await bridge.prepare([api("Segfault"), api("Hello")]);
+      const error = await failure(bridge.invoke(api("Segfault"), [request()], recordingState()));
+      expect(error.errorType).toBe("WorkerCrashed");
+      expect(error.message).toMatch(/was killed by SIGSEGV while this call was in flight/);
+      expect(error.stackText).toContain("Fatal Python error: Segmentation fault");
+      expect(error.stackText).toMatch(/segfault\.py", line 4 in handle_segfault/);
+      expect(await bridge.invoke(api("Hello"), [request()], recordingState())).toBe("hello v1");
     } finally {
       await bridge.close();
     }

@@ -114,7 +114,8 @@ export class PythonWorker {
   private receivedUpTo = 0;
   private readonly outbox = new FrameBatch();
   private flushQueued = false;
-  private stopRequested = false;
+  /** Its stdin has been closed: it exits once the calls it has are done. */
+  private stdinClosed = false;
   private readonly stderrTail: string[] = [];
   private markReady!: () => void;
   private failReady!: (error: Error) => void;
@@ -242,8 +243,8 @@ export class PythonWorker {
   // -- internals ---------------------------------------------------------------------------
 
   private stopWhenIdle(): void {
-    if (!this.draining || this.pending.size > 0 || this.requests.size > 0 || this.stopRequested) return;
-    this.stopRequested = true;
+    if (!this.draining || this.pending.size > 0 || this.requests.size > 0 || this.stdinClosed) return;
+    this.stdinClosed = true;
     this.flushOutbox();
     try {
       void Promise.resolve(this.proc.stdin.end()).catch(() => undefined);

@@ -24,12 +24,13 @@ for (const mode of modes) {
 
       const server = await startRohas(dir, { command: "dev", mode, timeoutMs: 90_000 });
       try {
-        // Python handlers return <Name>Response; as in Rohas v0.1.0, its JSON is the body: {"data": ...}.
+        // Python handlers return <Name>Response; its `data` is the body, typed as the schema's `response`
+        // (docs/decisions/005-python-response-body.md).
         const hello = await fetch(`${server.url}/hello/ada`);
         expect(hello.status).toBe(200);
-        const body = (await hello.json()) as { data: { message: string; name: string; at: string } };
-        expect(body.data).toMatchObject({ message: "Hello, ada!", name: "ada" });
-        expect(body.data.at).toMatch(ISO);
+        const body = (await hello.json()) as { message: string; name: string; at: string };
+        expect(body).toMatchObject({ message: "Hello, ada!", name: "ada" });
+        expect(body.at).toMatch(ISO);
 
         const greet = await fetch(`${server.url}/greetings`, {
           method: "POST",
@@ -37,7 +38,7 @@ for (const mode of modes) {
           body: JSON.stringify({ name: "ada", greeting: "Hi" }),
         });
         expect(greet.status).toBe(200);
-        expect(((await greet.json()) as { data: unknown }).data).toMatchObject({ message: "Hi, ada!", name: "ada" });
+        expect(await greet.json()).toMatchObject({ message: "Hi, ada!", name: "ada" });
       } finally {
         await server.stop();
       }

@@ -77,13 +77,16 @@ export async function serveProject(ctx: CommandContext, options: ServeOptions): 
   }
 
   return await new Promise<number>((resolve) => {
-    let stopping = false;
+    let stoppingSince = 0;
     const stop = (signal: string) => {
-      if (stopping) {
+      if (stoppingSince) {
+        // Ctrl-C under `bun run` reaches us twice at once (the group and the forwarder): only a
+        // second signal a moment later means "stop waiting".
+        if (Date.now() - stoppingSince < 1_000) return;
         ctx.out.error(`received ${signal} again: exiting now`);
         process.exit(EXIT.failure);
       }
-      stopping = true;
+      stoppingSince = Date.now();
       watcher?.close();
       ctx.out.log(`received ${signal}: finishing in-flight work…`);
       running.engine

@@ -14,6 +14,7 @@ export const builtinPlugins: PluginRegistry = {
   "runtime-python": () => load(import("./runtime-python/index.ts")),
   "adapter-memory": () => load(import("./adapter-memory/index.ts")),
   "adapter-lmdb": () => load(import("./adapter-lmdb/index.ts")),
+  "adapter-nats": () => load(import("./adapter-nats/index.ts")),
   "server-elysia": () => load(import("./server-elysia/index.ts")),
   "scheduler-cron": () => load(import("./scheduler-cron/index.ts")),
   "telemetry-lmdb": () => load(import("./telemetry-lmdb/index.ts")),

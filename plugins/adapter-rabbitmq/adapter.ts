@@ -1,0 +1,242 @@
+/**
+ * RabbitMQ (amqplib): a durable topic exchange `rohas`, one durable queue per
+ * event and consumer group (`rohas.<group>.<event>`) so consumers of a group
+ * compete and each group gets every message. A failure is re-queued with a
+ * delay through a per-queue retry queue (message TTL, dead-lettered back to the
+ * main queue), so a backoff survives a crash of this process; after
+ * `maxAttempts` the message is rejected into the broker's dead-letter exchange
+ * `rohas.dlx` (queue `rohas.<group>.<event>.dlq`). Publishes use publisher
+ * confirms; the connection is re-established with backoff when it drops.
+ */
+import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage } from "amqplib";
+import {
+  AdapterError,
+  DEFAULT_RETRY,
+  retryDelay,
+  type Adapter,
+  type Message,
+  type MessageHandler,
+  type PublishOptions,
+  type RetryPolicy,
+  type SubscribeOptions,
+  type Subscription,
+} from "../../core/adapter.ts";
+
+export interface RabbitAdapterOptions {
+  url: string;
+  connectTimeoutMs: number;
+  /** How long close() waits for handlers in flight before closing the connection. */
+  drainTimeoutMs: number;
+  /** How long a publish waits for a lost connection to come back before failing. */
+  publishWaitMs: number;
+}
+
+const EXCHANGE = "rohas";
+const DLX = "rohas.dlx";
+const ATTEMPT = "x-rohas-attempt";
+
+interface SubscriptionSpec {
+  event: string;
+  handler: MessageHandler;
+  options: SubscribeOptions;
+  retry: RetryPolicy;
+  channel?: Channel;
+  inFlight: Set<Promise<void>>;
+  closed: boolean;
+}
+
+export class RabbitAdapter implements Adapter {
+  readonly name = "rabbitmq";
+  private connection?: ChannelModel;
+  private publisher?: ConfirmChannel;
+  private readonly subscriptions = new Set<SubscriptionSpec>();
+  private closing = false;
+  private reconnecting?: Promise<void>;
+  private sequence = 0;
+  private readonly idPrefix = crypto.randomUUID().slice(0, 8);
+
+  constructor(private readonly options: RabbitAdapterOptions) {}
+
+  private get address(): string {
+    return this.options.url.replace(/\/\/[^@]*@/, "//");
+  }
+
+  async connect(): Promise<void> {
+    try {
+      this.connection = await amqp.connect(this.options.url, { timeout: this.options.connectTimeoutMs });
+    } catch (error) {
+      throw new AdapterError("adapter/unreachable", `cannot connect to RabbitMQ at ${this.address}: ${reason(error)}`, error);
+    }
+    this.connection.on("error", () => {
+      // 'close' follows; reconnecting happens there
+    });
+    this.connection.on("close", () => {
+      if (!this.closing) this.reconnecting ??= this.reconnect();
+    });
+    this.publisher = await this.connection.createConfirmChannel();
+    await this.publisher.assertExchange(EXCHANGE, "topic", { durable: true });
+    await this.publisher.assertExchange(DLX, "topic", { durable: true });
+    for (const spec of this.subscriptions) if (!spec.closed) await this.consume(spec);
+  }
+
+  /** Backoff from 200 ms to 5 s, forever, until closed. */
+  private async reconnect(): Promise<void> {
+    this.connection = undefined;
+    this.publisher = undefined;
+    for (let attempt = 1; !this.closing; attempt++) {
+      await Bun.sleep(Math.min(5_000, 200 * 2 ** Math.min(attempt, 5)));
+      try {
+        await this.connect();
+        this.reconnecting = undefined;
+        return;
+      } catch {
+        // still down: try again
+      }
+    }
+  }
+
+  private queueName(event: string, group: string): string {
+    return `rohas.${group}.${event}`;
+  }
+
+  async publish(event: string, payload: unknown, options: PublishOptions = {}): Promise<void> {
+    if (this.closing) throw new AdapterError("adapter/closed", `cannot publish ${event}: the RabbitMQ adapter is closed`);
+    const id = `${this.idPrefix}-${++this.sequence}`;
+    const body = Buffer.from(JSON.stringify(payload ?? null));
+    const properties = {
+      persistent: true,
+      contentType: "application/json",
+      messageId: id,
+      timestamp: Date.now(),
+      headers: { ...options.headers, ...(options.key ? { "x-rohas-key": options.key } : {}), [ATTEMPT]: 1 },
+    };
+    const deadline = Date.now() + this.options.publishWaitMs;
+    for (;;) {
+      const publisher = await this.readyPublisher(event, deadline);
+      try {
+        publisher.publish(EXCHANGE, event, body, properties);
+        // Publisher confirms: resolved only once the broker took responsibility for the message.
+        await publisher.waitForConfirms();
+        return;
+      } catch (error) {
+        // The connection went away under us: wait for the reconnect and send again (same message id).
+        if (this.publisher === publisher) this.publisher = undefined;
+        if (this.closing || Date.now() > deadline) {
+          throw new AdapterError("adapter/publish-failed", `RabbitMQ at ${this.address} did not confirm ${event}: ${reason(error)}`, error);
+        }
+        await Bun.sleep(100);
+      }
+    }
+  }
+
+  private async readyPublisher(event: string, deadline: number): Promise<ConfirmChannel> {
+    while (!this.publisher) {
+      if (Date.now() > deadline) {
+        throw new AdapterError("adapter/disconnected", `cannot publish ${event}: RabbitMQ at ${this.address} has been unreachable for ${this.options.publishWaitMs} ms`);
+      }
+      await Bun.sleep(50);
+    }
+    return this.publisher;
+  }
+
+  async subscribe(event: string, handler: MessageHandler, options: SubscribeOptions): Promise<Subscription> {
+    const spec: SubscriptionSpec = { event, handler, options, retry: { ...DEFAULT_RETRY, ...options.retry }, inFlight: new Set(), closed: false };
+    this.subscriptions.add(spec);
+    await this.consume(spec);
+    return {
+      close: async () => {
+        spec.closed = true;
+        await this.stopConsuming(spec);
+        this.subscriptions.delete(spec);
+      },
+    };
+  }
+
+  private async consume(spec: SubscriptionSpec): Promise<void> {
+    if (!this.connection) return;
+    const channel = await this.connection.createChannel();
+    spec.channel = channel;
+    const queue = this.queueName(spec.event, spec.options.group);
+    await channel.assertExchange(EXCHANGE, "topic", { durable: true });
+    await channel.assertExchange(DLX, "topic", { durable: true });
+    await channel.assertQueue(queue, { durable: true, deadLetterExchange: DLX, deadLetterRoutingKey: spec.event });
+    await channel.bindQueue(queue, EXCHANGE, spec.event);
+    await channel.assertQueue(`${queue}.dlq`, { durable: true });
+    await channel.bindQueue(`${queue}.dlq`, DLX, spec.event);
+    // Expired retries go back to the main queue through the default exchange.
+    await channel.assertQueue(`${queue}.retry`, { durable: true, deadLetterExchange: "", deadLetterRoutingKey: queue });
+    await channel.prefetch(spec.options.concurrency ?? 64);
+    await channel.consume(queue, (raw) => {
+      if (!raw) return;
+      const p = this.handle(spec, channel, queue, raw).finally(() => spec.inFlight.delete(p));
+      spec.inFlight.add(p);
+    });
+  }
+
+  private async handle(spec: SubscriptionSpec, channel: Channel, queue: string, raw: ConsumeMessage): Promise<void> {
+    const message = toMessage(spec.event, raw);
+    try {
+      await spec.handler(message);
+      channel.ack(raw);
+    } catch (error) {
+      try {
+        if (message.attempt >= spec.retry.maxAttempts) {
+          channel.nack(raw, false, false); // → rohas.dlx → <queue>.dlq
+          try {
+            spec.options.onDeadLetter?.(message, error);
+          } catch {
+            // a broken dead-letter sink must not stop consuming
+          }
+          return;
+        }
+        const publisher = this.publisher;
+        if (!publisher) throw new Error("no connection");
+        publisher.sendToQueue(`${queue}.retry`, raw.content, {
+          ...raw.properties,
+          persistent: true,
+          expiration: String(retryDelay(spec.retry, message.attempt)),
+          headers: { ...raw.properties.headers, [ATTEMPT]: message.attempt + 1 },
+        });
+        await publisher.waitForConfirms();
+        channel.ack(raw);
+      } catch {
+        // The connection went away mid-retry: leave the message unacknowledged; the broker redelivers it.
+      }
+    }
+  }
+
+  private async stopConsuming(spec: SubscriptionSpec): Promise<void> {
+    const channel = spec.channel;
+    spec.channel = undefined;
+    if (!channel) return;
+    await Promise.race([Promise.allSettled([...spec.inFlight]), Bun.sleep(this.options.drainTimeoutMs)]);
+    await channel.close().catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    for (const spec of this.subscriptions) await this.stopConsuming(spec);
+    await this.publisher?.close().catch(() => undefined);
+    await this.connection?.close().catch(() => undefined);
+  }
+}
+
+function toMessage(event: string, raw: ConsumeMessage): Message {
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(raw.properties.headers ?? {})) if (!k.startsWith("x-")) headers[k] = String(v);
+  const attempt = Number(raw.properties.headers?.[ATTEMPT] ?? 1);
+  return {
+    id: String(raw.properties.messageId ?? `${event}-${raw.fields.deliveryTag}`),
+    event,
+    payload: JSON.parse(raw.content.toString() || "null"),
+    headers,
+    attempt,
+    key: raw.properties.headers?.["x-rohas-key"] as string | undefined,
+    publishedAt: Number(raw.properties.timestamp) || Date.now(),
+  };
+}
+
+function reason(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

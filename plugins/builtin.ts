@@ -16,6 +16,7 @@ export const builtinPlugins: PluginRegistry = {
   "adapter-lmdb": () => load(import("./adapter-lmdb/index.ts")),
   "adapter-nats": () => load(import("./adapter-nats/index.ts")),
   "adapter-rabbitmq": () => load(import("./adapter-rabbitmq/index.ts")),
+  "adapter-sqs": () => load(import("./adapter-sqs/index.ts")),
   "server-elysia": () => load(import("./server-elysia/index.ts")),
   "scheduler-cron": () => load(import("./scheduler-cron/index.ts")),
   "telemetry-lmdb": () => load(import("./telemetry-lmdb/index.ts")),

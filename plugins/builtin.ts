@@ -17,6 +17,7 @@ export const builtinPlugins: PluginRegistry = {
   "adapter-nats": () => load(import("./adapter-nats/index.ts")),
   "adapter-rabbitmq": () => load(import("./adapter-rabbitmq/index.ts")),
   "adapter-sqs": () => load(import("./adapter-sqs/index.ts")),
+  "adapter-kafka": () => load(import("./adapter-kafka/index.ts")),
   "server-elysia": () => load(import("./server-elysia/index.ts")),
   "scheduler-cron": () => load(import("./scheduler-cron/index.ts")),
   "telemetry-lmdb": () => load(import("./telemetry-lmdb/index.ts")),

@@ -141,15 +141,13 @@ export class ApiRoute {
     if (body === undefined || status === 204 || status === 304) {
       return new Response(null, { status: body === undefined && status === 200 ? 204 : status, headers });
     }
-    let text: string;
     try {
-      text = JSON.stringify(body);
+      if (!headers["content-type"]) return Response.json(body, { status, headers });
+      return new Response(JSON.stringify(body), { status, headers });
     } catch (error) {
-      status = 500;
-      text = JSON.stringify({ error: `response is not serialisable as JSON: ${error instanceof Error ? error.message : String(error)}` });
+      const message = `response is not serialisable as JSON: ${error instanceof Error ? error.message : String(error)}`;
+      return Response.json({ error: message }, { status: 500, headers: { traceparent: headers.traceparent! } });
     }
-    if (!headers["content-type"]) headers["content-type"] = JSON_CONTENT_TYPE;
-    return new Response(text, { status, headers });
   }
 
   /**

@@ -177,6 +177,14 @@ describe("server-elysia HTTP", () => {
     expect(await text.text()).toBe('"plain string"');
   });
 
+  test("a value JSON cannot represent is a 500 saying so", async () => {
+    const { url } = start((e) => e.apiHandlers.set("Text", () => ({ big: 10n })));
+    const res = await fetch(`${url}/text`);
+    expect(res.status).toBe(500);
+    expect(((await res.json()) as { error: string }).error).toStartWith("response is not serialisable as JSON");
+    expect(res.headers.get("traceparent")).toMatch(/^00-/);
+  });
+
   test("incoming traceparent continues the trace; the response carries the request span", async () => {
     const { url, engine } = start();
     const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";

@@ -11,8 +11,10 @@ export interface AdapterUnderTest {
   create(scope: string): Promise<Adapter>;
   /** Messages survive the adapter being closed and reopened (lmdb, brokers). */
   durable: boolean;
-  /** One consumer sees messages in publish order (false for SQS standard queues). */
+  /** One consumer sees messages in publish order (false for SQS standard queues and multi-partition topics). */
   ordered?: boolean;
+  /** How long a message abandoned by a dead consumer may take to come back (Kafka: a session timeout). */
+  redeliveryTimeoutMs?: number;
 }
 
 const until = async (fn: () => boolean, ms = 10_000, what = "condition") => {
@@ -141,7 +143,7 @@ export function conformance(name: string, subject: AdapterUnderTest): void {
         const second = await subject.create(scope);
         const got: unknown[] = [];
         await second.subscribe(event, async (m) => void got.push(m.payload), { group: "g" });
-        await until(() => got.length === 1, 10_000, "redelivery after restart");
+        await until(() => got.length === 1, subject.redeliveryTimeoutMs ?? 10_000, "redelivery after restart");
         expect(got[0]).toEqual({ order: 42 });
         await second.close();
       });

@@ -110,7 +110,9 @@ export class KafkaAdapter implements Adapter {
     await this.ensureTopic(topic(event));
     await this.ensureTopic(`rohas.dlq.${event}`);
     const consumer = this.kafka.consumer({
-      groupId: options.group,
+      // One Kafka group per Rohas group *and event*: members of a Kafka group must all subscribe
+      // to the same topics, or partitions of one event get assigned to consumers of another.
+      groupId: `${options.group}.${event}`,
       sessionTimeout: this.options.sessionTimeoutMs,
       heartbeatInterval: Math.max(100, Math.floor(this.options.sessionTimeoutMs / 10)),
       rebalanceTimeout: this.options.sessionTimeoutMs * 2,

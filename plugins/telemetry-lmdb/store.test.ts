@@ -83,6 +83,29 @@ describe("telemetry-lmdb store", () => {
     expect(store.listLogs().map((l) => l.message)).toEqual(["new"]);
   });
 
+  test("100,000 spans are written in batches and queried; a reopened store keeps them", async () => {
+    const path = join(mkdtempSync(join(tmpdir(), "rohas-tel-")), "db");
+    const store = new TelemetryStore({ path, maxCacheSize: 200_000, retentionDays: 7, flushIntervalMs: 10_000 });
+    const now = Date.now() - 200_000;
+    for (let t = 0; t < 20_000; t++) {
+      const traceId = t.toString(16).padStart(32, "0");
+      for (let s = 0; s < 5; s++) {
+        store.record({ type: "span", span: span(traceId, `${s}`, now + t * 10 + s, s === 0 ? { name: `http GET /t/${t}`, kind: "http" } : { parentSpanId: "0", status: t % 1000 === 0 && s === 4 ? "error" : "ok" }) });
+      }
+    }
+    await store.flush();
+    expect(store.dropped).toBe(0);
+    expect(store.listTraces({ limit: 10 }).map((t) => t.name)[0]).toBe("http GET /t/19999");
+    expect(store.listTraces({ status: "error", limit: 100 }).length).toBe(20);
+    expect(store.getTrace((12_345).toString(16).padStart(32, "0"))!.spans.length).toBe(5);
+    await store.close();
+
+    const reopened = new TelemetryStore({ path, maxCacheSize: 1000, retentionDays: 7, flushIntervalMs: 10_000 });
+    stores.push(reopened);
+    expect(reopened.getTrace((7).toString(16).padStart(32, "0"))!.spans.map((s) => s.spanId)).toEqual(["0", "1", "2", "3", "4"]);
+    expect(reopened.listTraces({ limit: 1 })[0]!.spanCount).toBe(5);
+  }, 120_000);
+
   test("live subscribers see records as they arrive", () => {
     const store = newStore();
     const seen: string[] = [];

@@ -4,11 +4,14 @@
  * binary serving a fixture app with `rohas dev --workbench`.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
-import { copyFixture, eventually, startRohas, type RunningServer } from "../support.ts";
+import { copyFixture, eventually, REPO, startRohas, type RunningServer } from "../support.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
+/** Screenshots of every page, kept as test artefacts (git-ignored). */
+const ARTEFACTS = join(REPO, "test-artifacts", "workbench");
 
 let server: RunningServer;
 let browser: Browser;
@@ -123,6 +126,38 @@ describe("Workbench in Chromium", () => {
     expect(charts.some((c) => c.includes("events published / min"))).toBe(true);
     expect(charts.some((c) => c.includes("handler calls / min"))).toBe(true);
   });
+});
+
+describe("Workbench on the hello-world example", () => {
+  test("every page opens; a request's whole event chain is one live waterfall; screenshots are saved", async () => {
+    mkdirSync(ARTEFACTS, { recursive: true });
+    const hello = await startRohas(copyFixture(join(REPO, "examples", "hello-world")), { command: "dev", args: ["--workbench"] });
+    const tab = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    try {
+      for (const page of ["schema", "graph", "traces", "logs", "metrics", "dead-letters", "tester"]) {
+        await tab.goto(`${hello.url}/_rohas/workbench/#/${page}`);
+        await tab.waitForFunction(() => !document.querySelector("main")?.textContent?.includes("Loading…"));
+        expect(await tab.locator("main .error").count()).toBe(0);
+        await tab.screenshot({ path: join(ARTEFACTS, `${page}.png`), fullPage: true });
+      }
+      await tab.goto(`${hello.url}/_rohas/workbench/#/traces`);
+      await tab.waitForSelector("#trace-rows");
+      const res = await fetch(`${hello.url}/users`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"name":"Ada","email":"ada@example.com"}' });
+      expect(res.status).toBe(200);
+      const traceId = res.headers.get("traceparent")!.split("-")[1]!;
+      await tab.waitForSelector(`tr[data-trace="${traceId}"]`, { timeout: 15_000 });
+      await tab.click(`tr[data-trace="${traceId}"]`);
+      const chain = ["POST /users", "api CreateUser", "publish UserCreated", "event send_welcome_email", "publish WelcomeEmailSent", "event log_welcome_email"];
+      await eventually(async () => {
+        const rows = await tab.locator(".waterfall .row").allTextContents();
+        return chain.every((name) => rows.some((r) => r.includes(name)));
+      }, 15_000, 200);
+      await tab.screenshot({ path: join(ARTEFACTS, "trace-waterfall.png"), fullPage: true });
+    } finally {
+      await tab.close();
+      await hello.stop();
+    }
+  }, 90_000);
 });
 
 describe("Workbench access", () => {

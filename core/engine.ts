@@ -257,7 +257,12 @@ export class Engine {
       if (afterInvoke.isUsed()) await afterInvoke.promise(invocation, { error, durationMs: Date.now() - span.startTime }).catch(() => undefined);
       this.recordSpan(span, error);
       const failure = asHandlerError(error, ref);
-      state.logger.error(`${ref.kind} handler '${ref.name}' failed: ${failure.message}`, failure.stackText ? { stack: failure.stackText } : undefined);
+      if (failure.status !== undefined && failure.status < 500) {
+        // A handler answering 4xx on purpose (not found, forbidden) is not a failure worth a stack trace.
+        state.logger.warn(`${ref.kind} handler '${ref.name}' answered ${failure.status}: ${failure.message}`);
+      } else {
+        state.logger.error(`${ref.kind} handler '${ref.name}' failed: ${failure.message}`, failure.stackText ? { stack: failure.stackText } : undefined);
+      }
       throw failure;
     }
   }
@@ -298,7 +303,10 @@ export class Engine {
     } catch (error) {
       const status = statusOf(error) ?? statusOf((error as { cause?: unknown }).cause) ?? 403;
       const message = error instanceof Error ? error.message : String(error);
-      throw new HandlerError(message, { kind: "middleware", name }, "MiddlewareRejection", undefined, status);
+      const rejection = new HandlerError(message, { kind: "middleware", name }, "MiddlewareRejection", undefined, status);
+      // The original error travels along: the server reads details such as a rate limit's retry-after from it.
+      rejection.cause = error;
+      throw rejection;
     }
     if (outcome && typeof outcome === "object") {
       const changed = outcome as Partial<MiddlewareContext>;

@@ -97,6 +97,6 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 if (import.meta.main) {
-  const code = await main(process.argv.slice(2));
-  process.exit(code);
+  // No top-level await: the compiled binary is bytecode-compiled, which needs a plain module body.
+  void main(process.argv.slice(2)).then((code) => process.exit(code));
 }

@@ -28,6 +28,8 @@ const result = await Bun.build({
   entrypoints: [join(root, "cli", "main.ts")],
   compile: { outfile },
   minify: { syntax: true, whitespace: true },
+  // Precompiled bytecode: `rohas version` starts in ~20 ms instead of ~150 ms (parsing the bundle).
+  bytecode: true,
   sourcemap: "linked",
   target: "bun",
   plugins,

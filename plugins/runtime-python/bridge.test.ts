@@ -364,8 +364,11 @@ describe("PythonBridge: concurrency, crashes, timeouts, reload", () => {
   }, 60_000);
 
   test("a call over its timeout is cancelled; the others on the worker carry on", async () => {
-    const bridge = new PythonBridge(runtimeContext(dir), { workers: 1, interpreter: TEST_PYTHON, timeoutMs: 500 });
+    // Generous against the quick call on a loaded machine; the slow one sleeps 30 s, far past it.
+    const bridge = new PythonBridge(runtimeContext(dir), { workers: 1, interpreter: TEST_PYTHON, timeoutMs: 2_000 });
     try {
+      // Start the worker and import the handler first, so the timeout measures the call alone.
+      await bridge.prepare([api("Nap")]);
       const started = performance.now();
       const slow = failure(bridge.invoke(api("Nap"), [request({ seconds: 30, n: 0 })], recordingState()));
       const quick = bridge.invoke(api("Nap"), [request({ seconds: 0.1, n: 1 })], recordingState());

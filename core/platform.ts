@@ -50,6 +50,8 @@ export const platform = {
 
   /** True when this process is the `bun build --compile` executable. */
   isCompiled(): boolean {
-    return import.meta.url.includes("$bunfs") || import.meta.url.includes("~BUN");
+    // Built with `bytecode: true`, import.meta.url is the source file's path even inside the binary; Bun.main is not.
+    const where = `${import.meta.url} ${typeof Bun === "undefined" ? "" : Bun.main}`;
+    return where.includes("$bunfs") || where.includes("~BUN");
   },
 };

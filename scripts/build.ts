@@ -25,7 +25,9 @@ if (existsSync(join(root, "scripts", "lmdb-embed.ts"))) {
 }
 
 const result = await Bun.build({
-  entrypoints: [join(root, "cli", "main.ts")],
+  // The telemetry writer runs in a Worker: Bun embeds a worker's module only when it is an entry point
+  // of its own, kept at its path relative to the entry points' common root (the repository).
+  entrypoints: [join(root, "cli", "main.ts"), join(root, "plugins", "telemetry-lmdb", "writer-worker.ts")],
   compile: { outfile },
   minify: { syntax: true, whitespace: true },
   // Precompiled bytecode: `rohas version` starts in ~20 ms instead of ~150 ms (parsing the bundle).

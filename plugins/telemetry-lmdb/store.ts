@@ -1,63 +1,162 @@
 /**
- * Telemetry on LMDB: spans, logs, metrics and dead letters are buffered in
- * memory and written in one transaction per flush, off the request path. The
- * buffer is bounded (`max_cache_size`): when it is full, or the disk fails,
- * records are dropped and counted — telemetry never fails or stalls a request.
+ * Telemetry on LMDB. The `record` hook only pushes into a bounded buffer; a
+ * timer (or a half-full buffer) flushes it to the write target — a worker
+ * thread that owns the writes (writer-worker.ts), or this thread when no worker
+ * can start — one batch at a time. Queries read the same LMDB environment
+ * directly. When the buffer is full (a slow disk, a burst) or a write fails or
+ * hangs, records are dropped and counted: telemetry never fails or stalls a request.
  *
- * Keys sort by time so listing recent items is a reverse range scan:
- *   t/<start>/<traceId>  trace summary     s/<traceId>/<spanId>  span
- *   l/<time>/<seq>       log               m/<name>/<time>/<seq> metric
- *   d/<time>/<id>        dead letter       D/<id> → d key
+ * Layout: tables.ts. Writing: writer.ts.
  */
-import { open, type RootDatabase } from "lmdb";
-import type { LogFilter, TelemetryQuery, TraceFilter, TraceSummary } from "../../core/telemetry-query.ts";
-import type { DeadLetterRecord, LogRecord, MetricRecord, SpanRecord, TelemetryRecord } from "../../core/telemetry.ts";
+import type {
+  LogFilter,
+  MetricQuery,
+  MetricSeries,
+  StoredDeadLetter,
+  TelemetryQuery,
+  TelemetryStats,
+  TraceDetail,
+  TraceFilter,
+  TraceSummary,
+} from "../../core/telemetry-query.ts";
+import type { LogRecord, SpanRecord, TelemetryRecord } from "../../core/telemetry.ts";
+import { aggregateInto, bucketStart, labelKey, mergeBucket, RESOLUTION_MS, toPoint, type MetricBucket } from "./metric-buckets.ts";
+import { TraceSampler } from "./sampler.ts";
+import { DAY_MS, HIGH, openTables, type Tables } from "./tables.ts";
+import { InlineTarget, WorkerTarget, type WriteTarget } from "./write-target.ts";
+import { LmdbWriter } from "./writer.ts";
 
 export interface StoreOptions {
+  /** Folder of the LMDB environment. */
   path: string;
+  /**
+   * `[telemetry] max_cache_size`: recent trace summaries kept in memory; the
+   * write buffer holds at most `maxPendingFactor` times as many records.
+   */
   maxCacheSize: number;
   retentionDays: number;
   flushIntervalMs?: number;
+  /** How often retention runs (default hourly, first run 10 s after opening). */
+  retentionIntervalMs?: number;
+  /** Pending-record bound as a multiple of maxCacheSize (default 20). */
+  maxPendingFactor?: number;
+  /** A commit slower than this counts as failed (its records as dropped) so flushing moves on. Default 10 s. */
+  writeTimeoutMs?: number;
+  /**
+   * Spans written per second before whole traces are sampled (default 5,000;
+   * 0 keeps everything). Metrics, logs, failed spans and dead letters are always kept.
+   */
+  maxSpansPerSecond?: number;
+  /** "worker" (default) writes on a worker thread, falling back to "inline" (this thread) when none starts. */
+  writer?: "worker" | "inline";
   enableTraces?: boolean;
   enableLogs?: boolean;
   enableMetrics?: boolean;
 }
 
-const pad = (n: number) => Math.floor(n).toString().padStart(15, "0");
-const DAY_MS = 86_400_000;
+const LEVELS: Record<LogRecord["level"], number> = { debug: 10, info: 20, warn: 30, error: 40 };
+/** Bound on entries examined by a filtered scan, so one query cannot walk a huge store. */
+const SCAN_BUDGET = 200_000;
+
+/** Rejects when `promise` has not settled within `ms`: a hung disk must not hold flushing (or shutdown) forever. */
+function withTimeout<T>(promise: PromiseLike<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`telemetry write did not commit within ${ms} ms`)), ms);
+  });
+  return Promise.race([Promise.resolve(promise), timeout]).finally(() => clearTimeout(timer));
+}
+
+const clampLimit = (limit: number | undefined, fallback: number) => Math.max(1, Math.min(1000, Math.floor(limit ?? fallback)));
 
 export class TelemetryStore implements TelemetryQuery {
-  private readonly db: RootDatabase;
+  private readonly tables: Tables;
+  private target: WriteTarget | undefined;
+  private readonly targetReady: Promise<WriteTarget>;
+
   private buffer: TelemetryRecord[] = [];
-  private readonly listeners = new Set<(record: TelemetryRecord) => void>();
-  private timer: ReturnType<typeof setInterval>;
-  private retentionTimer: ReturnType<typeof setInterval>;
-  private seq = 0;
+  /** Metrics are summed as they arrive: a flush carries one bucket per series and interval, not every sample. */
+  private buckets = new Map<string, MetricBucket>();
+  private pendingSamples = 0;
+  private readonly sampler: TraceSampler;
+  private readonly maxPending: number;
+  private readonly flushThreshold: number;
+  private flushQueued = false;
   private flushing: Promise<void> | undefined;
-  dropped = 0;
+  private readonly listeners = new Set<(records: TelemetryRecord[]) => void>();
+  private readonly timers: ReturnType<typeof setInterval>[] = [];
+  private closed = false;
+  private retention: Promise<number> | undefined;
+  /** Why writes happen on this thread although a worker was wanted. */
+  private writerNote: string | undefined;
+  private readonly counters = { written: 0, dropped: 0, sampled: 0, flushes: 0, writeErrors: 0, lastError: undefined as string | undefined };
 
   constructor(private readonly options: StoreOptions) {
-    this.db = open({ path: options.path, compression: false });
-    this.timer = setInterval(() => void this.flush(), options.flushIntervalMs ?? 200);
-    this.retentionTimer = setInterval(() => void this.enforceRetention(), 60_000);
-    for (const t of [this.timer, this.retentionTimer]) (t as { unref?: () => void }).unref?.();
+    this.tables = openTables(options.path);
+    this.sampler = new TraceSampler(options.maxSpansPerSecond ?? 5_000);
+    this.targetReady = this.startTarget();
+    this.maxPending = Math.max(1, options.maxCacheSize * (options.maxPendingFactor ?? 20));
+    this.flushThreshold = Math.max(1, Math.floor(this.maxPending / 2));
+    this.every(options.flushIntervalMs ?? 100, () => void this.flush());
+    if (options.retentionDays > 0) {
+      const first = setTimeout(() => this.retainInBackground(), 10_000);
+      (first as { unref?: () => void }).unref?.();
+      this.timers.push(first);
+      this.every(options.retentionIntervalMs ?? 3_600_000, () => this.retainInBackground());
+    }
   }
 
-  /** The `record` hook: O(1), never throws, never waits. */
-  record(record: TelemetryRecord): void {
-    if (!this.wanted(record)) return;
-    for (const listener of this.listeners) {
-      try {
-        listener(record);
-      } catch {
-        // a broken live listener must not affect recording
-      }
+  private inline(): InlineTarget {
+    return new InlineTarget(new LmdbWriter(this.tables, this.options.maxCacheSize));
+  }
+
+  private async startTarget(): Promise<WriteTarget> {
+    if (this.options.writer === "inline" || typeof Worker === "undefined") return (this.target = this.inline());
+    try {
+      return (this.target = await WorkerTarget.start(this.options.path, this.options.maxCacheSize));
+    } catch (error) {
+      this.writerNote = `no writer thread (${error instanceof Error ? error.message : String(error)}): writing on the main thread`;
+      return (this.target = this.inline());
     }
-    if (this.buffer.length >= this.options.maxCacheSize) {
-      this.dropped++;
+  }
+
+  /** "worker" or "inline" once started. */
+  async writerKind(): Promise<WriteTarget["kind"]> {
+    return (await this.targetReady).kind;
+  }
+
+  private every(ms: number, fn: () => void): void {
+    const timer = setInterval(fn, ms);
+    (timer as { unref?: () => void }).unref?.();
+    this.timers.push(timer);
+  }
+
+  // ── writing ────────────────────────────────────────────────────────────
+
+  /** The `record` hook: constant time, never throws, never waits. */
+  record(record: TelemetryRecord): void {
+    if (this.closed || !this.wanted(record)) return;
+    if (record.type === "metric") {
+      aggregateInto(this.buckets, record.metric);
+      this.pendingSamples++;
+      return;
+    }
+    if (record.type === "span" && record.span.status !== "error" && !this.sampler.keep(record.span.traceId)) {
+      this.counters.sampled++;
+      return;
+    }
+    if (this.buffer.length >= this.maxPending) {
+      this.counters.dropped++;
       return;
     }
     this.buffer.push(record);
+    if (this.buffer.length >= this.flushThreshold && !this.flushQueued) {
+      this.flushQueued = true;
+      setImmediate(() => {
+        this.flushQueued = false;
+        void this.flush();
+      });
+    }
   }
 
   private wanted(record: TelemetryRecord): boolean {
@@ -68,174 +167,260 @@ export class TelemetryStore implements TelemetryQuery {
     return true;
   }
 
+  /** Writes what is buffered now (after any flush in progress). Never rejects. */
   flush(): Promise<void> {
-    if (this.flushing || this.buffer.length === 0) return this.flushing ?? Promise.resolve();
-    const batch = this.buffer;
-    this.buffer = [];
-    const flushing: Promise<void> = this.write(batch)
-      .then(
-        () => undefined,
-        () => {
-          this.dropped += batch.length;
-        },
-      )
-      .finally(() => {
-        this.flushing = undefined;
-      });
+    if (this.flushing) return this.flushing;
+    if (this.buffer.length === 0 && this.buckets.size === 0) return Promise.resolve();
+    const flushing = this.writeBatch().finally(() => {
+      this.flushing = undefined;
+    });
     this.flushing = flushing;
     return flushing;
   }
 
-  private write(batch: TelemetryRecord[]): Promise<unknown> {
-    return this.db.transaction(() => {
-      for (const record of batch) {
-        switch (record.type) {
-          case "span":
-            this.writeSpan(record.span);
-            break;
-          case "log":
-            this.db.put(`l/${pad(record.log.time)}/${++this.seq}`, record.log);
-            break;
-          case "metric":
-            this.db.put(`m/${record.metric.name}/${pad(record.metric.time)}/${++this.seq}`, record.metric);
-            break;
-          case "dead-letter": {
-            const key = `d/${pad(record.deadLetter.time)}/${record.deadLetter.id}`;
-            this.db.put(key, record.deadLetter);
-            this.db.put(`D/${record.deadLetter.id}`, key);
-            break;
-          }
-        }
-      }
-    });
+  /** Flushes until nothing is pending. */
+  async drain(): Promise<void> {
+    while (this.flushing || this.buffer.length > 0 || this.buckets.size > 0) await this.flush();
   }
 
-  private writeSpan(span: SpanRecord): void {
-    this.db.put(`s/${span.traceId}/${span.spanId}`, span);
-    const indexKey = this.db.get(`T/${span.traceId}`) as string | undefined;
-    const existing = indexKey ? (this.db.get(indexKey) as TraceSummary | undefined) : undefined;
-    const end = Math.max(span.startTime + span.durationMs, existing ? existing.startTime + existing.durationMs : 0);
-    const root = !existing || span.startTime < existing.startTime || !span.parentSpanId;
-    const summary: TraceSummary = {
-      traceId: span.traceId,
-      name: root && !span.parentSpanId ? span.name : (existing?.name ?? span.name),
-      startTime: Math.min(span.startTime, existing?.startTime ?? Infinity),
-      durationMs: 0,
-      status: span.status === "error" || existing?.status === "error" ? "error" : "ok",
-      spanCount: (existing?.spanCount ?? 0) + 1,
-    };
-    summary.durationMs = end - summary.startTime;
-    const key = `t/${pad(summary.startTime)}/${span.traceId}`;
-    if (indexKey && indexKey !== key) this.db.remove(indexKey);
-    this.db.put(key, summary);
-    this.db.put(`T/${span.traceId}`, key);
+  private async writeBatch(): Promise<void> {
+    const target = this.target ?? (await this.targetReady);
+    const batch = this.buffer;
+    const buckets = [...this.buckets.values()];
+    const count = batch.length + this.pendingSamples;
+    this.buffer = [];
+    this.buckets = new Map();
+    this.pendingSamples = 0;
+    this.counters.flushes++;
+    try {
+      await withTimeout(target.write({ records: batch, buckets }), this.options.writeTimeoutMs ?? 10_000);
+      this.counters.written += count;
+    } catch (error) {
+      this.counters.dropped += count;
+      this.counters.writeErrors++;
+      this.counters.lastError = error instanceof Error ? error.message : String(error);
+      // A writer thread that died is replaced by writing here; the data it committed stays readable.
+      if (target instanceof WorkerTarget && !target.alive) {
+        this.writerNote = `the writer thread stopped (${this.counters.lastError}): writing on the main thread`;
+        this.target = this.inline();
+      }
+    }
+    // Another thread committed: read from the newest snapshot.
+    this.tables.root.resetReadTxn();
+    if (this.listeners.size > 0) this.notify(batch);
   }
+
+  private notify(batch: TelemetryRecord[]): void {
+    const live = batch.filter((r) => r.type !== "metric");
+    if (live.length === 0) return;
+
+    for (const listener of this.listeners) {
+      try {
+        listener(live);
+      } catch {
+        // a broken live listener must not affect recording
+      }
+    }
+  }
+
+  // ── reading ────────────────────────────────────────────────────────────
 
   listTraces(filter: TraceFilter = {}): TraceSummary[] {
+    const limit = clampLimit(filter.limit, 100);
+    const since = filter.since ?? 0;
+    const until = filter.until ?? Number.MAX_SAFE_INTEGER;
+    const name = filter.name?.toLowerCase();
+    const ids = filter.status
+      ? this.tables.traceStatus.keys({ start: [filter.status, until, HIGH], end: [filter.status, since], reverse: true })
+      : this.tables.traceTime.keys({ start: [until, HIGH], end: [since], reverse: true });
+    const idAt = filter.status ? 2 : 1;
     const out: TraceSummary[] = [];
-    const limit = filter.limit ?? 100;
-    const start = `t/${pad(filter.until ?? 9e14)}~`;
-    const end = `t/${pad(filter.since ?? 0)}`;
-    for (const { value } of this.db.getRange({ start, end, reverse: true })) {
-      const t = value as TraceSummary;
-      if (filter.status && t.status !== filter.status) continue;
-      if (filter.name && !t.name.toLowerCase().includes(filter.name.toLowerCase())) continue;
-      out.push(t);
+    let scanned = 0;
+    for (const key of ids) {
+      if (++scanned > SCAN_BUDGET) break;
+      const id = key[idAt] as string;
+      const summary = this.tables.traces.get(id);
+      if (!summary) continue;
+      if (name && !summary.name.toLowerCase().includes(name)) continue;
+      out.push(summary);
       if (out.length >= limit) break;
     }
     return out;
   }
 
-  getTrace(traceId: string): { spans: SpanRecord[]; logs: LogRecord[] } | undefined {
-    const spans = [...this.db.getRange({ start: `s/${traceId}/`, end: `s/${traceId}/~` })].map((e) => e.value as SpanRecord);
-    if (spans.length === 0) return undefined;
+  getTrace(traceId: string): TraceDetail | undefined {
+    const summary = this.tables.traces.get(traceId);
+    if (!summary) return undefined;
+    const { spans, logs } = this.traceContents(traceId);
     spans.sort((a, b) => a.startTime - b.startTime);
-    const from = spans[0]!.startTime - 1000;
-    const to = Math.max(...spans.map((s) => s.startTime + s.durationMs)) + 1000;
-    const logs = this.listLogs({ traceId, limit: 1000 }).filter((l) => l.time >= from && l.time <= to).reverse();
+    logs.sort((a, b) => a.time - b.time);
+    return { summary, spans, logs };
+  }
+
+  private traceContents(traceId: string): { spans: SpanRecord[]; logs: LogRecord[] } {
+    const spans: SpanRecord[] = [];
+    const logs: LogRecord[] = [];
+    for (const { value } of this.tables.chunks.range({ start: [traceId], end: [traceId, HIGH] })) {
+      spans.push(...value.s);
+      for (const key of value.l) {
+        const log = this.tables.logs.get(key);
+        if (log) logs.push(log);
+      }
+    }
     return { spans, logs };
   }
 
   listLogs(filter: LogFilter = {}): LogRecord[] {
-    const out: LogRecord[] = [];
-    const limit = filter.limit ?? 200;
+    const limit = clampLimit(filter.limit, 200);
+    const since = filter.since ?? 0;
+    const until = filter.until ?? Number.MAX_SAFE_INTEGER;
+    const minLevel = filter.level ? LEVELS[filter.level] : 0;
     const text = filter.text?.toLowerCase();
-    for (const { value } of this.db.getRange({ start: "l/~", end: "l/", reverse: true })) {
-      const log = value as LogRecord;
-      if (filter.level && log.level !== filter.level) continue;
-      if (filter.traceId && log.traceId !== filter.traceId) continue;
-      if (text && !log.message.toLowerCase().includes(text)) continue;
-      out.push(log);
+    const keep = (log: LogRecord) =>
+      log.time >= since &&
+      log.time <= until &&
+      LEVELS[log.level] >= minLevel &&
+      (!text || log.message.toLowerCase().includes(text) || (log.source ?? "").toLowerCase().includes(text));
+    const out: LogRecord[] = [];
+    let scanned = 0;
+    if (filter.traceId) {
+      const { logs } = this.traceContents(filter.traceId);
+      return logs
+        .filter(keep)
+        .sort((a, b) => b.time - a.time)
+        .slice(0, limit);
+    }
+    for (const { value } of this.tables.logs.range({ start: [until, HIGH], end: [since], reverse: true })) {
+      if (++scanned > SCAN_BUDGET) break;
+      if (!keep(value)) continue;
+      out.push(value);
       if (out.length >= limit) break;
     }
     return out;
   }
 
-  metrics(name?: string, since = 0): MetricRecord[] {
-    const prefix = name ? `m/${name}/` : "m/";
-    const out: MetricRecord[] = [];
-    for (const { value } of this.db.getRange({ start: prefix, end: `${prefix}~` })) {
-      const m = value as MetricRecord;
-      if (m.time >= since) out.push(m);
-    }
-    return out;
+  metricNames(): string[] {
+    return Array.from(this.tables.metricKinds.keys({}));
   }
 
-  listDeadLetters(limit = 100): DeadLetterRecord[] {
-    const out: DeadLetterRecord[] = [];
-    for (const { value } of this.db.getRange({ start: "d/~", end: "d/", reverse: true })) {
-      out.push(value as DeadLetterRecord);
-      if (out.length >= limit) break;
-    }
-    return out;
-  }
-
-  getDeadLetter(id: string): DeadLetterRecord | undefined {
-    const key = this.db.get(`D/${id}`) as string | undefined;
-    return key ? (this.db.get(key) as DeadLetterRecord | undefined) : undefined;
-  }
-
-  subscribe(listener: (record: TelemetryRecord) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-
-  /** Deletes traces, spans, logs, metrics and dead letters older than `retention_days`. */
-  async enforceRetention(now = Date.now()): Promise<number> {
-    if (!(this.options.retentionDays > 0)) return 0;
-    const cutoff = pad(now - this.options.retentionDays * DAY_MS);
-    let removed = 0;
-    await this.db.transaction(() => {
-      for (const { key, value } of this.db.getRange({ start: "t/", end: `t/${cutoff}` })) {
-        const t = value as TraceSummary;
-        for (const span of this.db.getRange({ start: `s/${t.traceId}/`, end: `s/${t.traceId}/~` })) this.db.remove(span.key);
-        this.db.remove(`T/${t.traceId}`);
-        this.db.remove(key);
-        removed++;
-      }
-      for (const { key } of this.db.getRange({ start: "l/", end: `l/${cutoff}` })) {
-        this.db.remove(key);
-        removed++;
-      }
-      for (const { key, value } of this.db.getRange({ start: "d/", end: `d/${cutoff}` })) {
-        this.db.remove(`D/${(value as DeadLetterRecord).id}`);
-        this.db.remove(key);
-        removed++;
-      }
-      for (const { key, value } of this.db.getRange({ start: "m/", end: "m/~" })) {
-        if ((value as MetricRecord).time < now - this.options.retentionDays * DAY_MS) {
-          this.db.remove(key);
-          removed++;
+  metricSeries(query: MetricQuery = {}): MetricSeries[] {
+    const until = query.until ?? Date.now();
+    const since = query.since ?? until - 3_600_000;
+    const auto = (until - since) / 120;
+    const step = Math.max(RESOLUTION_MS, Math.ceil((query.stepMs ?? auto) / RESOLUTION_MS) * RESOLUTION_MS);
+    const names = query.name ? [query.name] : this.metricNames();
+    const out: MetricSeries[] = [];
+    for (const name of names) {
+      const series = new Map<string, { labels: Record<string, string>; points: Map<number, MetricBucket>; total: MetricBucket }>();
+      for (const { value } of this.tables.metrics.range({ start: [name, bucketStart(since)], end: [name, until, HIGH] })) {
+        const lk = labelKey(value.labels);
+        let s = series.get(lk);
+        if (!s) {
+          const total = { ...value, time: bucketStart(since), hist: value.hist ? [...value.hist] : undefined };
+          series.set(lk, { labels: value.labels, points: new Map(), total });
+          s = series.get(lk)!;
+        } else {
+          mergeBucket(s.total, value);
         }
+        const time = bucketStart(value.time, step);
+        const point = s.points.get(time);
+        if (point) mergeBucket(point, value);
+        else s.points.set(time, { ...value, time, hist: value.hist ? [...value.hist] : undefined });
       }
-    });
+      for (const s of series.values()) {
+        out.push({
+          name,
+          kind: s.total.kind,
+          labels: s.labels,
+          points: [...s.points.values()].sort((a, b) => a.time - b.time).map(toPoint),
+          total: toPoint(s.total),
+        });
+      }
+    }
+    return out;
+  }
+
+  listDeadLetters(limit?: number): StoredDeadLetter[] {
+    const out: StoredDeadLetter[] = [];
+    for (const key of this.tables.deadLetterTime.keys({ reverse: true, limit: clampLimit(limit, 100) })) {
+      const letter = this.tables.deadLetters.get(key[1] as string);
+      if (letter) out.push(letter);
+    }
+    return out;
+  }
+
+  getDeadLetter(id: string): StoredDeadLetter | undefined {
+    return this.tables.deadLetters.get(id);
+  }
+
+  async markReplayed(id: string, time = Date.now()): Promise<void> {
+    const letter = this.tables.deadLetters.get(id);
+    if (!letter) return;
+    await this.tables.deadLetters.put(id, { ...letter, replays: [...(letter.replays ?? []), { time }] });
+  }
+
+  subscribe(listener: (records: TelemetryRecord[]) => void): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  stats(): TelemetryStats {
+    const { written, dropped, sampled, flushes, writeErrors, lastError } = this.counters;
+    return {
+      written,
+      dropped,
+      sampled,
+      sampleRatio: this.sampler.ratio,
+      pending: this.buffer.length + this.pendingSamples,
+      flushes,
+      writeErrors,
+      writer: this.target?.kind ?? "starting",
+      ...(lastError ? { lastError } : {}),
+      ...(this.writerNote ? { writerNote: this.writerNote } : {}),
+    };
+  }
+
+  get dropped(): number {
+    return this.counters.dropped;
+  }
+
+  // ── retention and shutdown ─────────────────────────────────────────────
+
+  private retainInBackground(): void {
+    if (this.retention || this.closed) return;
+    this.retention = this.enforceRetention()
+      .catch((error: unknown) => {
+        this.counters.lastError = `retention: ${error instanceof Error ? error.message : String(error)}`;
+        return 0;
+      })
+      .finally(() => {
+        this.retention = undefined;
+      });
+  }
+
+  /**
+   * Deletes traces (with their spans and logs), logs, metric buckets and dead
+   * letters older than `retention_days`, through the writer (it keeps the only
+   * cache of summaries). Returns how many traces, logs, buckets and dead letters went.
+   */
+  async enforceRetention(now = Date.now()): Promise<number> {
+    if (!(this.options.retentionDays > 0) || this.closed) return 0;
+    const target = this.target ?? (await this.targetReady);
+    const removed = await target.removeBefore(now - this.options.retentionDays * DAY_MS);
+    this.tables.root.resetReadTxn();
     return removed;
   }
 
   async close(): Promise<void> {
-    clearInterval(this.timer);
-    clearInterval(this.retentionTimer);
-    await this.flush();
-    await this.db.close();
+    if (this.closed) return;
+    for (const timer of this.timers) clearInterval(timer);
+    await this.retention;
+    await this.drain();
+    this.closed = true;
+    const target = this.target ?? (await this.targetReady);
+    await target.close().catch(() => undefined);
+    await this.tables.root.close();
   }
 }

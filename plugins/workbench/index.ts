@@ -1,17 +1,32 @@
 /**
  * workbench: the developer UI and its JSON API, served on the application's
- * own server under /_rohas/ (see core/http-routes.ts).
+ * own server under /_rohas/ (registered through core/http-routes.ts, mounted by
+ * the server plugin). Telemetry comes from whichever store registered a query
+ * object (core/telemetry-query.ts); this plugin imports no other plugin.
  */
 import { registerRoutes } from "../../core/http-routes.ts";
 import type { RohasPlugin } from "../../core/plugin.ts";
+import { getTelemetryQuery } from "../../core/telemetry-query.ts";
 import { WorkbenchApi } from "./api.ts";
+import { PREFIX, WorkbenchRoutes } from "./routes.ts";
+import { isLoopback } from "./security.ts";
+import { AssetTable } from "./static.ts";
 
 const workbench: RohasPlugin = {
   name: "workbench",
   apply(rohas) {
+    const assets = new AssetTable();
     rohas.hooks.serve.tap("workbench", (engine) => {
-      const api = new WorkbenchApi(engine, { apiKey: rohas.config.workbench.api_key, allowedOrigins: rohas.config.workbench.allowed_origins });
-      registerRoutes(engine, { prefix: "/_rohas", fetch: (request, info) => api.fetch(request, info) });
+      const { api_key, allowed_origins } = rohas.config.workbench;
+      const host = rohas.config.server.host;
+      const api = new WorkbenchApi(engine, () => getTelemetryQuery(rohas), { name: rohas.config.project.name, version: rohas.config.project.version });
+      const routes = new WorkbenchRoutes(api, assets, { apiKey: api_key, allowedOrigins: allowed_origins, serverHost: host });
+      registerRoutes(engine, { prefix: PREFIX, fetch: (request, info) => routes.fetch(request, info) });
+      // Live streams never end on their own: close them so the server can drain.
+      rohas.onShutdown("workbench", () => api.live.closeAll());
+      if (!api_key && !isLoopback(host) && host !== "localhost") {
+        process.stderr.write(`warning: the server listens on ${host} but the Workbench answers only 127.0.0.1; set [workbench] api_key to use it from elsewhere\n`);
+      }
     });
   },
 };

@@ -13,10 +13,10 @@ interface Recorder {
 export class InvocationState implements HandlerState {
   readonly traceId: string;
   readonly spanId: string;
-  /** `triggerEvent` calls, published after the handler returns. */
-  readonly emitted: [string, unknown][] = [];
+  /** `triggerEvent` calls, published after the handler returns (created on first use: most handlers never call it). */
+  emitted?: [string, unknown][];
   /** `setPayload` overrides for the schema's triggers. */
-  readonly overrides = new Map<string, unknown>();
+  overrides?: Map<string, unknown>;
   private cachedLogger?: Logger;
 
   constructor(
@@ -44,11 +44,11 @@ export class InvocationState implements HandlerState {
   }
 
   triggerEvent(name: string, payload: unknown): void {
-    this.emitted.push([name, payload]);
+    (this.emitted ??= []).push([name, payload]);
   }
 
   setPayload(eventName: string, payload: unknown): void {
-    this.overrides.set(eventName, payload);
+    (this.overrides ??= new Map()).set(eventName, payload);
   }
 }
 

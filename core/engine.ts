@@ -14,7 +14,7 @@ import type { Rohas } from "./rohas.ts";
 import { HandlerError, type HandlerRef, type HandlerState, type RuntimeBridge } from "./runtime.ts";
 import type { ApiDef, CronDef, EventDef, Schema, WsDef } from "./schema.ts";
 import type { TelemetryRecord } from "./telemetry.ts";
-import { ActiveSpan, describeError, formatTraceparent, parseTraceparent, type TraceContext } from "./tracing.ts";
+import { ActiveSpan, contextFromHeaders, describeError, parseTraceparent, traceHeaders, type TraceContext } from "./tracing.ts";
 
 export interface ApiRequest {
   params: Record<string, string>;
@@ -170,9 +170,9 @@ export class Engine {
       const current = () => this.schema.eventByName.get(name);
       const subscription = await this.adapter.subscribe(
         name,
-        async (message) => {
+        (message) => {
           const event = current();
-          if (event) await this.deliver(event, message);
+          return event ? this.deliver(event, message) : Promise.resolve();
         },
         {
           group: this.config.project.name,
@@ -224,7 +224,8 @@ export class Engine {
   }
 
   private recordSpan(span: ActiveSpan, error?: unknown): void {
-    if (this.telemetryOn) this.rohas.hooks.record.call({ type: "span", span: span.end(error) });
+    // An untimed span started before telemetry was on has no times worth recording.
+    if (this.telemetryOn && span.timed) this.rohas.hooks.record.call({ type: "span", span: span.end(error) });
   }
 
   private metric(name: string, kind: "counter" | "histogram", value: number, labels?: Record<string, string>): void {
@@ -240,31 +241,75 @@ export class Engine {
   }
 
   /** Calls one handler through the bridge with a span, timeout and the around-invoke hooks. */
-  private async invoke(ref: HandlerRef, args: unknown[], parent: TraceContext | undefined, kind: "handler" | "middleware" = "handler") {
-    const span = new ActiveSpan(`${ref.kind} ${ref.name}`, kind, parent);
-    span.set("handler.kind", ref.kind).set("handler.name", ref.name);
-    const state = new InvocationState(this, span, ref.name);
+  private async invoke(ref: HandlerRef, args: unknown[], parent: TraceContext | undefined, kind: SpanKindOfCall = "handler"): Promise<Invoked> {
+    return this.invokeNow(ref, args, parent, kind);
+  }
+
+  /**
+   * `invoke` without the promise when the handler answered synchronously (the
+   * event hot path); it may throw synchronously.
+   */
+  private invokeNow(ref: HandlerRef, args: unknown[], parent: TraceContext | undefined, kind: SpanKindOfCall = "handler"): Invoked | Promise<Invoked> {
     const { beforeInvoke, afterInvoke } = this.rohas.hooks;
+    if (beforeInvoke.isUsed() || afterInvoke.isUsed()) return this.invokeHooked(ref, args, parent, kind);
+    const timed = this.telemetryOn;
+    const span = new ActiveSpan(timed ? `${ref.kind} ${ref.name}` : ref.name, kind, parent, timed);
+    if (timed) span.set("handler.kind", ref.kind).set("handler.name", ref.name);
+    const state = new InvocationState(this, span, ref.name);
+    let returned: unknown;
+    try {
+      returned = this.bridge.invoke(ref, args, state);
+    } catch (error) {
+      throw this.invocationFailed(ref, span, state, error);
+    }
+    // A synchronous handler already finished: only pending work needs a deadline.
+    if (!isThenable(returned)) return this.invocationDone(ref, span, state, returned);
+    return withTimeout(returned, this.config.events.handler_timeout_ms, ref).then(
+      (result) => this.invocationDone(ref, span, state, result),
+      (error: unknown) => {
+        throw this.invocationFailed(ref, span, state, error);
+      },
+    );
+  }
+
+  /** The same call with `beforeInvoke`/`afterInvoke` taps around it. */
+  private async invokeHooked(ref: HandlerRef, args: unknown[], parent: TraceContext | undefined, kind: SpanKindOfCall): Promise<Invoked> {
+    const { beforeInvoke, afterInvoke } = this.rohas.hooks;
+    const span = new ActiveSpan(`${ref.kind} ${ref.name}`, kind, parent);
+    if (this.telemetryOn) span.set("handler.kind", ref.kind).set("handler.name", ref.name);
+    const state = new InvocationState(this, span, ref.name);
     const invocation = { handler: ref, args, state, startTime: span.startTime };
     try {
       if (beforeInvoke.isUsed()) await beforeInvoke.promise(invocation);
-      const result = await withTimeout(this.bridge.invoke(ref, args, state), this.config.events.handler_timeout_ms, ref);
-      if (afterInvoke.isUsed()) await afterInvoke.promise(invocation, { result, durationMs: performance.now() });
-      this.recordSpan(span);
-      this.metric("handler_duration_ms", "histogram", Date.now() - span.startTime, { handler: ref.name, kind: ref.kind });
-      return { result, state };
+      const returned = this.bridge.invoke(ref, args, state);
+      const result = isThenable(returned) ? await withTimeout(returned, this.config.events.handler_timeout_ms, ref) : returned;
+      if (afterInvoke.isUsed()) await afterInvoke.promise(invocation, { result, durationMs: Date.now() - span.startTime });
+      return this.invocationDone(ref, span, state, result);
     } catch (error) {
       if (afterInvoke.isUsed()) await afterInvoke.promise(invocation, { error, durationMs: Date.now() - span.startTime }).catch(() => undefined);
-      this.recordSpan(span, error);
-      const failure = asHandlerError(error, ref);
-      if (failure.status !== undefined && failure.status < 500) {
-        // A handler answering 4xx on purpose (not found, forbidden) is not a failure worth a stack trace.
-        state.logger.warn(`${ref.kind} handler '${ref.name}' answered ${failure.status}: ${failure.message}`);
-      } else {
-        state.logger.error(`${ref.kind} handler '${ref.name}' failed: ${failure.message}`, failure.stackText ? { stack: failure.stackText } : undefined);
-      }
-      throw failure;
+      throw this.invocationFailed(ref, span, state, error);
     }
+  }
+
+  private invocationDone(ref: HandlerRef, span: ActiveSpan, state: InvocationState, result: unknown): Invoked {
+    if (this.telemetryOn && span.timed) {
+      this.recordSpan(span);
+      this.metric("handler_duration_ms", "histogram", Date.now() - span.startTime, { handler: ref.name, kind: ref.kind });
+    }
+    return { result, state };
+  }
+
+  /** Records and logs a failed call; returns the error to throw. */
+  private invocationFailed(ref: HandlerRef, span: ActiveSpan, state: InvocationState, error: unknown): HandlerError {
+    this.recordSpan(span, error);
+    const failure = asHandlerError(error, ref);
+    if (failure.status !== undefined && failure.status < 500) {
+      // A handler answering 4xx on purpose (not found, forbidden) is not a failure worth a stack trace.
+      state.logger.warn(`${ref.kind} handler '${ref.name}' answered ${failure.status}: ${failure.message}`);
+    } else {
+      state.logger.error(`${ref.kind} handler '${ref.name}' failed: ${failure.message}`, failure.stackText ? { stack: failure.stackText } : undefined);
+    }
+    return failure;
   }
 
   async callApi(api: ApiDef, request: ApiRequest, parent?: TraceContext): Promise<ApiResponse> {
@@ -364,14 +409,23 @@ export class Engine {
     }
   }
 
-  async publish(event: string, payload: unknown, parent?: TraceContext): Promise<void> {
-    const span = new ActiveSpan(`publish ${event}`, "publish", parent);
-    span.set("event.name", event);
+  publish(event: string, payload: unknown, parent?: TraceContext): Promise<void> {
+    const span = new ActiveSpan(this.telemetryOn ? `publish ${event}` : event, "publish", parent, this.telemetryOn);
+    // Without telemetry there is nothing to record: hand the adapter's promise straight back.
+    if (!this.telemetryOn) return this.adapter.publish(event, payload, { headers: traceHeaders(span.context) });
+    return this.publishRecorded(span, event, payload);
+  }
+
+  private async publishRecorded(span: ActiveSpan, event: string, payload: unknown): Promise<void> {
     try {
-      await this.adapter.publish(event, payload, { headers: { traceparent: formatTraceparent(span.context) } });
-      this.recordSpan(span);
-      this.metric("events_published", "counter", 1, { event });
+      await this.adapter.publish(event, payload, { headers: traceHeaders(span.context) });
+      if (this.telemetryOn) {
+        span.set("event.name", event);
+        this.recordSpan(span);
+        this.metric("events_published", "counter", 1, { event });
+      }
     } catch (error) {
+      span.set("event.name", event);
       this.recordSpan(span, error);
       throw error;
     }
@@ -382,12 +436,14 @@ export class Engine {
    * a `setPayload` override, else `result`), then `triggerEvent` calls.
    */
   private async publishEffects(triggers: string[], result: unknown, states: InvocationState[], parent?: TraceContext): Promise<void> {
+    let asked = false;
+    for (const s of states) if (s.emitted !== undefined) asked = true;
+    if (triggers.length === 0 && !asked) return;
     const overrides = new Map<string, unknown>();
-    for (const s of states) for (const [name, payload] of s.overrides) overrides.set(name, payload);
+    for (const s of states) if (s.overrides) for (const [name, payload] of s.overrides) overrides.set(name, payload);
     const pending: Promise<void>[] = [];
     for (const name of triggers) pending.push(this.publish(name, overrides.has(name) ? overrides.get(name) : result, parent));
-    for (const s of states) for (const [name, payload] of s.emitted) pending.push(this.publish(name, payload, parent));
-    if (pending.length === 0) return;
+    for (const s of states) if (s.emitted) for (const [name, payload] of s.emitted) pending.push(this.publish(name, payload, parent));
     const outcomes = await Promise.allSettled(pending);
     const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === "rejected");
     if (failed) {
@@ -396,24 +452,56 @@ export class Engine {
     }
   }
 
-  /** One delivery of an event: run its handlers not yet done for this message, then its triggers. */
-  private async deliver(event: EventDef, message: Message): Promise<void> {
-    const parent = parseTraceparent(message.headers.traceparent);
-    const span = new ActiveSpan(`event ${event.name}`, "consume", parent);
-    span.set("event.name", event.name).set("message.attempt", message.attempt);
-    this.metric("events_consumed", "counter", 1, { event: event.name });
-    const partial: PartialDelivery = this.partial.get(message.id) ?? { done: new Set<string>(), results: new Map(), effects: [] };
+  /**
+   * One delivery of an event: run its handlers not yet done for this message,
+   * then its triggers. Synchronous handlers with nothing to publish complete
+   * without a promise of their own (the hot path).
+   */
+  private deliver(event: EventDef, message: Message): Promise<void> {
+    const timed = this.telemetryOn;
+    const span = new ActiveSpan(timed ? `event ${event.name}` : event.name, "consume", contextFromHeaders(message.headers), timed);
+    if (timed) {
+      span.set("event.name", event.name).set("message.attempt", message.attempt);
+      this.metric("events_consumed", "counter", 1, { event: event.name });
+    }
     const envelope: EventEnvelope = {
       event: event.name,
       payload: message.payload,
-      timestamp: new Date(message.publishedAt).toISOString(),
+      timestamp: isoTime(message.publishedAt),
       attempt: message.attempt,
       messageId: message.id,
     };
+    // A first delivery has no partial state: only redeliveries of failed messages do.
+    if (event.handlers.length !== 1 || (message.attempt > 1 && this.partial.has(message.id))) return this.deliverToMany(event, message, span, envelope);
+    let invoked: Invoked | Promise<Invoked>;
+    try {
+      invoked = this.invokeNow({ kind: "event", name: event.handlers[0]!.name }, [envelope], span.context);
+    } catch (error) {
+      return this.firstDeliveryFailed(event, message, span, error);
+    }
+    if (isThenable(invoked)) {
+      return invoked.then(
+        (done) => this.afterHandlers(event, span, done.result === undefined ? message.payload : done.result, [done.state]),
+        (error: unknown) => this.firstDeliveryFailed(event, message, span, error),
+      );
+    }
+    return this.afterHandlers(event, span, invoked.result === undefined ? message.payload : invoked.result, [invoked.state]);
+  }
+
+  private firstDeliveryFailed(event: EventDef, message: Message, span: ActiveSpan, error: unknown): Promise<never> {
+    this.rememberPartial(message.id, { done: new Set(), results: new Map(), effects: [] });
+    try {
+      this.failDelivery(event, span, error);
+    } catch (failure) {
+      return Promise.reject(failure);
+    }
+  }
+
+  /** Several handlers, or a redelivery: handlers already done for this message are skipped. */
+  private async deliverToMany(event: EventDef, message: Message, span: ActiveSpan, envelope: EventEnvelope): Promise<void> {
+    const partial: PartialDelivery = this.partial.get(message.id) ?? { done: new Set<string>(), results: new Map(), effects: [] };
     const pending = event.handlers.filter((h) => !partial.done.has(h.name));
-    const outcomes = await Promise.allSettled(
-      pending.map((h) => this.invoke({ kind: "event", name: h.name }, [envelope], span.context)),
-    );
+    const outcomes = await Promise.allSettled(pending.map((h) => this.invoke({ kind: "event", name: h.name }, [envelope], span.context)));
     let firstError: unknown;
     outcomes.forEach((outcome, i) => {
       const name = pending[i]!.name;
@@ -425,20 +513,37 @@ export class Engine {
     });
     if (firstError !== undefined) {
       this.rememberPartial(message.id, partial);
-      this.metric("events_failed", "counter", 1, { event: event.name });
-      this.recordSpan(span, firstError);
-      throw firstError;
+      this.failDelivery(event, span, firstError);
     }
     this.partial.delete(message.id);
     const returned = [...partial.results.values()].filter((v) => v !== undefined);
-    const payload = returned.length === 1 ? returned[0] : message.payload;
-    try {
-      await this.publishEffects(event.triggers.map((t) => t.name), payload, partial.effects, span.context);
+    await this.afterHandlers(event, span, returned.length === 1 ? returned[0] : message.payload, partial.effects);
+  }
+
+  /** The event's handlers all succeeded: publish its triggers and what handlers emitted, then end its span. */
+  private afterHandlers(event: EventDef, span: ActiveSpan, payload: unknown, effects: InvocationState[]): Promise<void> {
+    if (event.triggers.length === 0 && !effects.some(asksToPublish)) {
       this.recordSpan(span);
-    } catch (error) {
-      this.recordSpan(span, error);
-      throw error;
+      return RESOLVED;
     }
+    return this.publishEffects(
+      event.triggers.map((t) => t.name),
+      payload,
+      effects,
+      span.context,
+    ).then(
+      () => this.recordSpan(span),
+      (error: unknown) => {
+        this.recordSpan(span, error);
+        throw error;
+      },
+    );
+  }
+
+  private failDelivery(event: EventDef, span: ActiveSpan, error: unknown): never {
+    this.metric("events_failed", "counter", 1, { event: event.name });
+    this.recordSpan(span, error);
+    throw error;
   }
 
   private rememberPartial(id: string, partial: PartialDelivery): void {
@@ -492,6 +597,32 @@ export class Engine {
     this.subscriptions.clear();
     await this.bridge?.close().catch(() => undefined);
   }
+}
+
+const RESOLVED: Promise<void> = Promise.resolve();
+
+type SpanKindOfCall = "handler" | "middleware";
+
+interface Invoked {
+  result: unknown;
+  state: InvocationState;
+}
+
+const asksToPublish = (state: InvocationState): boolean => state.emitted !== undefined;
+
+function isThenable(value: unknown): value is Promise<unknown> {
+  return typeof (value as { then?: unknown } | null)?.then === "function";
+}
+
+/* Bursts of events share a millisecond: format each millisecond once. */
+let lastIsoMs = -1;
+let lastIso = "";
+function isoTime(ms: number): string {
+  if (ms !== lastIsoMs) {
+    lastIsoMs = ms;
+    lastIso = new Date(ms).toISOString();
+  }
+  return lastIso;
 }
 
 function startError(code: string, message: string): EngineStartError {

@@ -49,7 +49,8 @@ export interface RuntimeBridge {
    * naming the expected file and export.
    */
   prepare(handlers: HandlerRef[]): Promise<Diagnostic[]>;
-  invoke(handler: HandlerRef, args: unknown[], state: HandlerState): Promise<unknown>;
+  /** The handler's result, or a promise of it (a bridge may answer synchronous handlers synchronously; a synchronous throw is a failure too). */
+  invoke(handler: HandlerRef, args: unknown[], state: HandlerState): unknown;
   /** Files under the project changed: pick up new code for new calls. */
   reload?(changedFiles: string[]): Promise<void>;
   close(): Promise<void>;

@@ -21,16 +21,35 @@ function randomHex(bytes: number): string {
 
 /*
  * Ids on the hot path: a random per-process prefix plus a counter is unique
- * and far cheaper than 8–16 fresh random bytes for every span.
+ * and far cheaper than 8–16 fresh random bytes for every span. Counters are
+ * rendered through a byte table: Number#toString(16) dominated profiles.
  */
+const BYTE_HEX: string[] = Array.from({ length: 256 }, (_, i) => HEX[i >> 4]! + HEX[i & 15]!);
+const hex8 = (n: number): string => BYTE_HEX[(n >>> 24) & 255]! + BYTE_HEX[(n >>> 16) & 255]! + BYTE_HEX[(n >>> 8) & 255]! + BYTE_HEX[n & 255]!;
 const spanPrefix = randomHex(4);
-const tracePrefix = randomHex(10);
+const tracePrefix = randomHex(8);
 let spanCounter = 0;
-let traceCounter = 0;
+let spanHead = "";
+let traceLow = 0;
+let traceHigh = 0;
+let traceHead = "";
 
-const hex8 = (n: number): string => (0x100000000 + (n >>> 0)).toString(16).slice(1);
-export const newTraceId = (): string => tracePrefix + hex8(Date.now() / 1000) + hex8(++traceCounter).slice(4);
-export const newSpanId = (): string => spanPrefix + hex8(++spanCounter);
+/* Only the last byte changes between consecutive ids: the rest is cached per 256. */
+export const newSpanId = (): string => {
+  const n = ++spanCounter >>> 0;
+  if ((n & 255) === 0 || spanHead === "") spanHead = spanPrefix + hex8(n).slice(0, 6);
+  return spanHead + BYTE_HEX[n & 255]!;
+};
+
+export const newTraceId = (): string => {
+  if (++traceLow > 0xffffffff) {
+    traceLow = 0;
+    traceHigh++;
+    traceHead = "";
+  }
+  if ((traceLow & 255) === 0 || traceHead === "") traceHead = tracePrefix + hex8(traceHigh) + hex8(traceLow).slice(0, 6);
+  return traceHead + BYTE_HEX[traceLow & 255]!;
+};
 
 const isLowerHex = (s: string, from: number, to: number): boolean => {
   let nonZero = false;
@@ -55,32 +74,66 @@ export function parseTraceparent(header: string | null | undefined): TraceContex
   return { traceId: h.slice(3, 35), spanId: h.slice(36, 52), sampled: (flags & 1) === 1 };
 }
 
+/*
+ * In-process adapters hand the publisher's headers object to the consumer
+ * unchanged; the parsed context rides along under a symbol (invisible to
+ * serialisation), so the consumer skips re-parsing the string.
+ */
+const PARSED_CONTEXT = Symbol("rohas.traceContext");
+type ContextCarrier = Record<string, string> & { [PARSED_CONTEXT]?: TraceContext };
+
+/** Headers carrying `ctx` as a `traceparent` (and, for in-process delivery, pre-parsed). */
+export function traceHeaders(ctx: TraceContext): Record<string, string> {
+  const headers: ContextCarrier = { traceparent: formatTraceparent(ctx) };
+  headers[PARSED_CONTEXT] = ctx;
+  return headers;
+}
+
+/** The trace context of a message's headers. */
+export function contextFromHeaders(headers: Record<string, string>): TraceContext | undefined {
+  return (headers as ContextCarrier)[PARSED_CONTEXT] ?? parseTraceparent(headers.traceparent);
+}
+
 export function formatTraceparent(ctx: { traceId: string; spanId: string; sampled?: boolean }): string {
   return `00-${ctx.traceId}-${ctx.spanId}-${ctx.sampled === false ? "00" : "01"}`;
 }
 
-/** A span being timed. `end` produces the record; call it exactly once. */
+/**
+ * A span being timed. `end` produces the record; call it exactly once.
+ * Untimed spans (`timed = false`: nothing will be recorded) only carry ids for
+ * propagation, skipping the clock reads.
+ */
 export class ActiveSpan {
-  readonly spanId = newSpanId();
+  readonly spanId: string;
   readonly traceId: string;
-  readonly startTime = Date.now();
-  private readonly startMark = performance.now();
-  readonly attributes: Record<string, AttributeValue> = {};
+  readonly startTime: number;
+  private readonly startMark: number;
+  private attrs?: Record<string, AttributeValue>;
 
   constructor(
     readonly name: string,
     readonly kind: SpanKind,
     readonly parent?: { traceId: string; spanId?: string },
+    readonly timed = true,
   ) {
+    this.spanId = newSpanId();
     this.traceId = parent?.traceId ?? newTraceId();
+    this.startTime = timed ? Date.now() : 0;
+    this.startMark = timed ? performance.now() : 0;
   }
 
+  get attributes(): Record<string, AttributeValue> {
+    return (this.attrs ??= {});
+  }
+
+  private ctx?: TraceContext;
+
   get context(): TraceContext {
-    return { traceId: this.traceId, spanId: this.spanId, sampled: true };
+    return (this.ctx ??= { traceId: this.traceId, spanId: this.spanId, sampled: true });
   }
 
   set(key: string, value: AttributeValue): this {
-    this.attributes[key] = value;
+    (this.attrs ??= {})[key] = value;
     return this;
   }
 

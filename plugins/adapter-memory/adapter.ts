@@ -18,6 +18,8 @@ import {
   type Subscription,
 } from "../../core/adapter.ts";
 
+const RESOLVED: Promise<void> = Promise.resolve();
+
 export interface MemoryAdapterOptions {
   bufferSize: number;
 }
@@ -151,7 +153,7 @@ export class MemoryAdapter implements Adapter {
   private readonly topics = new Map<string, Map<string, Group>>();
   private closed = false;
   private sequence = 0;
-  private readonly idPrefix = crypto.randomUUID().slice(0, 8);
+  private readonly idPrefix = crypto.randomUUID().slice(0, 8) + "-";
 
   constructor(private readonly options: MemoryAdapterOptions) {}
 
@@ -166,12 +168,12 @@ export class MemoryAdapter implements Adapter {
     return n;
   }
 
-  async publish(event: string, payload: unknown, options: PublishOptions = {}): Promise<void> {
-    if (this.closed) throw new AdapterError("adapter/closed", `cannot publish ${event}: the memory adapter is closed`);
+  publish(event: string, payload: unknown, options: PublishOptions = {}): Promise<void> {
+    if (this.closed) return Promise.reject(new AdapterError("adapter/closed", `cannot publish ${event}: the memory adapter is closed`));
     const groups = this.topics.get(event);
-    if (!groups || groups.size === 0) return;
+    if (!groups || groups.size === 0) return RESOLVED;
     const message: Message = {
-      id: `${this.idPrefix}-${++this.sequence}`,
+      id: this.idPrefix + ++this.sequence,
       event,
       payload,
       headers: options.headers ?? {},
@@ -179,6 +181,20 @@ export class MemoryAdapter implements Adapter {
       key: options.key,
       publishedAt: Date.now(),
     };
+    if (groups.size === 1) {
+      // The usual case (one consumer group): no async frame unless the queue is full.
+      const group = groups.values().next().value!;
+      const wait = group.room();
+      if (!wait) {
+        group.push(message);
+        return RESOLVED;
+      }
+      return wait.then(() => group.push(message));
+    }
+    return this.publishToGroups(groups, message);
+  }
+
+  private async publishToGroups(groups: Map<string, Group>, message: Message): Promise<void> {
     for (const group of groups.values()) {
       const wait = group.room();
       if (wait) await wait;

@@ -30,7 +30,8 @@ export function exportNames(ref: HandlerRef): string[] {
 
 export class BunBridge implements RuntimeBridge {
   readonly language = "typescript";
-  private readonly loaded = new Map<string, HandlerFn>();
+  /** kind → name → function: two lookups on schema strings, no key built per call. */
+  private readonly loaded = new Map<HandlerRef["kind"], Map<string, HandlerFn>>();
   private generation = 0;
 
   constructor(
@@ -38,8 +39,10 @@ export class BunBridge implements RuntimeBridge {
     private readonly srcDir: string,
   ) {}
 
-  private key(ref: HandlerRef): string {
-    return `${ref.kind}:${ref.name}`;
+  private remember(ref: HandlerRef, fn: HandlerFn): void {
+    let byName = this.loaded.get(ref.kind);
+    if (!byName) this.loaded.set(ref.kind, (byName = new Map()));
+    byName.set(ref.name, fn);
   }
 
   private fileFor(ref: HandlerRef): string | undefined {
@@ -88,21 +91,21 @@ export class BunBridge implements RuntimeBridge {
     const problems: Diagnostic[] = [];
     for (const ref of handlers) {
       const loaded = await this.load(ref);
-      if (typeof loaded === "function") this.loaded.set(this.key(ref), loaded);
+      if (typeof loaded === "function") this.remember(ref, loaded);
       else problems.push(loaded);
     }
     return problems;
   }
 
-  async invoke(ref: HandlerRef, args: unknown[], state: HandlerState): Promise<unknown> {
-    let fn = this.loaded.get(this.key(ref));
-    if (!fn) {
-      const loaded = await this.load(ref);
+  /** Not async: a synchronous handler's value goes back without a promise round trip. */
+  invoke(ref: HandlerRef, args: unknown[], state: HandlerState): unknown {
+    const fn = this.loaded.get(ref.kind)?.get(ref.name);
+    if (fn) return args.length === 1 ? fn(args[0], state) : fn(...args, state);
+    return this.load(ref).then((loaded) => {
       if (typeof loaded !== "function") throw new Error(loaded.message);
-      this.loaded.set(this.key(ref), loaded);
-      fn = loaded;
-    }
-    return await fn(...args, state);
+      this.remember(ref, loaded);
+      return loaded(...args, state);
+    });
   }
 
   /** New calls use fresh modules; calls in flight keep the function they started with. */

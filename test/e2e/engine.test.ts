@@ -107,6 +107,8 @@ describe("rohas start: HTTP, events, cron and WebSockets", () => {
       return found.length >= 3 ? found : undefined;
     }, 20_000);
     expect(chain).toEqual([`reserve_stock ${id}`, `charge_payment ${id}`, `send_receipt ${id} charged=true`]);
+    // send_receipt publishes ReceiptSent with state.triggerEvent: a fourth hop.
+    await eventually(() => lines(dir, "archive.log").includes(`archive_receipt ${id}`), 20_000);
   });
 
   test("a failing event handler is retried, dead-lettered and logged; the server stays up", async () => {
@@ -119,6 +121,17 @@ describe("rohas start: HTTP, events, cron and WebSockets", () => {
     expect(app.output()).toContain("Doomed");
     await Bun.sleep(300);
     expect(lines(dir, "failures.log").length).toBe(2);
+    expect((await fetch(`${app.url}/health`)).status).toBe(200);
+  });
+
+  test("a synchronous event handler that throws is retried and dead-lettered like an async one", async () => {
+    const res = await postJson(`${app.url}/explode-now`, {});
+    expect(res.status).toBe(200);
+    await eventually(() => lines(dir, "failures-sync.log").length >= 2, 20_000);
+    await app.waitForOutput(/DoomedAtOnce dead.?lettered/i, 20_000);
+    expect(app.output()).toContain("fails_at_once refuses this event");
+    await Bun.sleep(300);
+    expect(lines(dir, "failures-sync.log").length).toBe(2);
     expect((await fetch(`${app.url}/health`)).status).toBe(200);
   });
 

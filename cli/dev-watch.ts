@@ -96,8 +96,10 @@ export class DevWatcher {
     }
     if (names("schema").length > 0) {
       const result = await rohas.loadSchema();
+      const report = (diagnostics: typeof result.diagnostics) => rohas.hooks.diagnostics.call({ diagnostics, sources: result.sources });
       if (!result.ok) {
         printDiagnostics(this.ctx, result.diagnostics, result.sources);
+        report(result.diagnostics);
         this.lastSchemaFailed = true;
         this.ctx.out.log(`${red("✗", color)} ${names("schema").join(", ")}: errors above; still serving the last good schema ${dim(`(${took()})`, color)}`);
         return;
@@ -106,9 +108,11 @@ export class DevWatcher {
       const problems = await this.target.engine.swap(result.schema);
       if (problems.length > 0) {
         printDiagnostics(this.ctx, problems, result.sources);
+        report(problems);
         this.ctx.out.log(`${red("✗", color)} ${names("schema").join(", ")}: handlers missing; still serving the last good schema ${dim(`(${took()})`, color)}`);
         return;
       }
+      report(result.diagnostics);
       const fixed = this.lastSchemaFailed ? " (errors fixed)" : "";
       this.lastSchemaFailed = false;
       const s = result.schema;

@@ -42,6 +42,8 @@ async function startApp(ctx: CommandContext, options: ServeOptions): Promise<Run
 
   try {
     const engine = await rohas.serve(result.schema);
+    // Warnings, for dev tools that show them (the Workbench); errors never get this far.
+    if (options.dev) rohas.hooks.diagnostics.call({ diagnostics: result.diagnostics, sources: result.sources });
     return { rohas, engine };
   } catch (error) {
     const diagnostics = (error as { diagnostics?: Diagnostic[] }).diagnostics;

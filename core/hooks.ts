@@ -25,6 +25,12 @@ export interface ParseState {
   diagnostics: Diagnostic[];
 }
 
+/** The problems of the last schema (re)load and the sources they point into (path → text). */
+export interface SchemaDiagnostics {
+  diagnostics: Diagnostic[];
+  sources: Map<string, string>;
+}
+
 /** Where and how generators write. `write` only touches files whose content changed. */
 export interface GenerateContext {
   projectDir: string;
@@ -87,6 +93,12 @@ export function createHooks() {
      * anything else built from it, without stopping. `engine.schema` is already the new one.
      */
     reload: new AsyncSeriesHook<[Engine]>(["engine"]),
+    /**
+     * `rohas dev` reloaded the schema: its current diagnostics, an empty list once fixed. Called by
+     * the CLI's watcher (the last good schema keeps serving on errors); dev tools such as the
+     * Workbench show them.
+     */
+    diagnostics: new SyncHook<[SchemaDiagnostics]>(["report"]),
     /** Language → runtime bridge (`typescript`, `javascript`, `python`). */
     resolveRuntime: new HookMap(() => new SyncBailHook<[RuntimeContext], RuntimeBridge | undefined>(["context"])),
     /** Adapter type (`memory`, `nats`, …) → adapter instance. One adapter plugin answers. */

@@ -10,6 +10,7 @@ import type { LogRecord, TelemetryRecord } from "../../core/telemetry.ts";
 import type { TelemetryQuery } from "../../core/telemetry-query.ts";
 import { ActiveSpan, parseTraceparent, type TraceContext } from "../../core/tracing.ts";
 import { schemaGraph } from "./graph.ts";
+import { DiagnosticsBoard } from "./diagnostics.ts";
 import { LiveStreams } from "./live.ts";
 import { schemaJson, type SchemaJson } from "./schema-json.ts";
 
@@ -52,6 +53,8 @@ export class WorkbenchApi {
     private readonly engine: WorkbenchEngine,
     private readonly query: () => TelemetryQuery | undefined,
     private readonly project: { name: string; version: string },
+    /** The schema problems `rohas dev` reports; empty under `rohas start`. */
+    readonly diagnostics: DiagnosticsBoard = new DiagnosticsBoard(),
   ) {}
 
   /** `parts`: the decoded path segments after /_rohas/api/. */
@@ -89,6 +92,10 @@ export class WorkbenchApi {
         get();
         noMore(1);
         return ok(this.schemaView());
+      case "diagnostics":
+        get();
+        noMore(1);
+        return ok(this.diagnostics.current);
       case "graph":
         get();
         noMore(1);
@@ -166,7 +173,7 @@ export class WorkbenchApi {
       case "live":
         get();
         noMore(1);
-        return this.live.stream(this.telemetry(), request, headers);
+        return this.live.stream({ telemetry: this.query(), diagnostics: this.diagnostics }, request, headers);
       default:
         throw new ApiError(404, "workbench/not-found", `no such endpoint: /_rohas/api/${parts.join("/")}`);
     }

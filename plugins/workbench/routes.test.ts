@@ -3,6 +3,7 @@ import type { SpanRecord } from "../../core/telemetry.ts";
 import { WorkbenchApi } from "./api.ts";
 import { WorkbenchRoutes } from "./routes.ts";
 import { SESSION_COOKIE } from "./security.ts";
+import { parse } from "../../grammar/parser.ts";
 import { AssetTable, type Asset } from "./static.ts";
 import { FakeEngine, FakeQuery } from "./test-helpers.ts";
 
@@ -283,5 +284,38 @@ describe("JSON API", () => {
     api.live.closeAll();
     expect((await reader.read()).done).toBe(true);
     expect(query.subscribers).toBe(0);
+  });
+
+  test("schema diagnostics: the current list, pushed live on connect and on every report, empty once fixed", async () => {
+    const { call, api } = setup({}, false);
+    expect(await (await call("/_rohas/api/diagnostics")).json()).toEqual({ diagnostics: [], updatedAt: 0 });
+    const text = 'api Ship {\n  method POST\n  path: "/ship"\n}\n';
+    const { diagnostics } = parse(text, "schema/ship.ro");
+    expect(diagnostics.length).toBeGreaterThan(0);
+    api.diagnostics.report({ diagnostics, sources: new Map([["schema/ship.ro", text]]) });
+    const view = (await (await call("/_rohas/api/diagnostics")).json()) as { diagnostics: Record<string, unknown>[]; updatedAt: number };
+    expect(view.updatedAt).toBeGreaterThan(0);
+    expect(view.diagnostics[0]).toMatchObject({ severity: "error", file: "schema/ship.ro", line: 2, column: 10, lineText: "  method POST", message: "expected ':' after property name" });
+    expect(view.diagnostics[0]!.length).toBeGreaterThanOrEqual(1);
+
+    // Without telemetry the live stream still carries diagnostics.
+    const res = await call("/_rohas/api/live");
+    expect(res.status).toBe(200);
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    let received = "";
+    const readUntil = async (needle: string) => {
+      while (!received.includes(needle)) {
+        const { value, done } = await reader.read();
+        if (done) throw new Error(`stream ended before ${needle}`);
+        received += decoder.decode(value);
+      }
+    };
+    await readUntil("ship.ro");
+    expect(received).toContain("event: diagnostics\ndata: {");
+    received = "";
+    api.diagnostics.report({ diagnostics: [], sources: new Map() });
+    await readUntil('"diagnostics":[]');
+    api.live.closeAll();
   });
 });

@@ -6,7 +6,7 @@
  * every page are kept under test-artifacts/workbench/ (git-ignored).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
@@ -17,6 +17,7 @@ const ARTEFACTS = join(REPO, "test-artifacts", "workbench");
 const WAIT = 20_000;
 
 let server: RunningServer;
+let projectDir: string;
 let context: BrowserContext;
 let page: Page;
 /** Requests the pages made to anything but the Rohas server under test. */
@@ -25,7 +26,8 @@ const foreignRequests: string[] = [];
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run ./scripts/setup (installs Debian's chromium)`);
   mkdirSync(ARTEFACTS, { recursive: true });
-  server = await startRohas(copyFixture("workbench-app"), { command: "dev", args: ["--workbench"], timeoutMs: 60_000 });
+  projectDir = copyFixture("workbench-app");
+  server = await startRohas(projectDir, { command: "dev", args: ["--workbench"], timeoutMs: 60_000 });
   // A persistent context on a fresh temporary directory: a profile of its own, nothing shared with any other browser.
   context = await chromium.launchPersistentContext(tempDir("rohas-chromium-"), {
     executablePath: CHROMIUM,
@@ -203,6 +205,36 @@ describe("Workbench in Chromium", () => {
     expect(await page.textContent('[data-testid="metric-chart"][data-metric="handler_duration_ms"]')).toContain("p95");
     await shot(page, "fixture-metrics");
   });
+
+  test("a broken .ro file shows its error live (file:line:col, the line and a caret, the message); the fix clears it", async () => {
+    await open(page, "schema");
+    await page.waitForSelector('[data-testid="live-status"][data-state="on"]', { timeout: WAIT });
+    expect(await page.isHidden('[data-testid="diagnostics"]')).toBe(true);
+    const file = join(projectDir, "schema", "fragile.ro");
+    const good = readFileSync(file, "utf8");
+    expect(good).toContain("\n  method: POST\n");
+    // The colon goes missing on line 7: "  method POST".
+    writeFileSync(file, good.replace("\n  method: POST\n", "\n  method POST\n"));
+    try {
+      await page.waitForSelector('[data-testid="diagnostic"][data-severity="error"]', { timeout: WAIT });
+      expect(await page.textContent('[data-testid="diagnostic-where"]')).toBe("schema/fragile.ro:7:10");
+      expect(await page.textContent('[data-testid="diagnostic-message"]')).toBe("expected ':' after property name");
+      const [gutterAndLine, caretLine] = (await page.textContent('[data-testid="diagnostic-source"]'))!.split("\n");
+      expect(gutterAndLine).toBe("7 |   method POST");
+      // The caret starts under column 10 of the line, after the "7 | " gutter.
+      expect(caretLine!.indexOf("^")).toBe("7 | ".length + 9);
+      expect(caretLine!.trim()).toBe("^^^^");
+      expect(await page.textContent('[data-testid="diagnostics"]')).toContain("still serving the last good schema");
+      await shot(page, "fixture-schema-error");
+      // The last good schema still answers.
+      expect((await fetch(`${server.url}/ship`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ key: "diag" }) })).status).toBe(200);
+    } finally {
+      writeFileSync(file, good);
+    }
+    await page.waitForSelector('[data-testid="diagnostics"]', { state: "hidden", timeout: WAIT });
+    expect(await page.locator('[data-testid="diagnostic"]').count()).toBe(0);
+    expect((await api<{ diagnostics: unknown[] }>("/diagnostics")).diagnostics).toEqual([]);
+  }, 60_000);
 
   test("nothing was loaded from anywhere but the Rohas server", () => {
     expect(foreignRequests).toEqual([]);

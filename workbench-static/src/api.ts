@@ -6,6 +6,7 @@ import type { GraphEdge, GraphNode } from "../../plugins/workbench/graph.ts";
 
 export type { LogRecord, SpanRecord, TelemetryRecord, MetricSeries, StoredDeadLetter, TelemetryStats, TraceDetail, TraceSummary, SchemaJson, GraphEdge, GraphNode };
 export type { ApiFormJson, FieldJson, BlockJson } from "../../plugins/workbench/schema-json.ts";
+export type { DiagnosticJson, DiagnosticsView } from "../../plugins/workbench/diagnostics.ts";
 
 export const API_BASE = "/_rohas/api";
 

@@ -4,6 +4,7 @@
  */
 import { getJson, type Info } from "./api.ts";
 import { h, replace } from "./dom.ts";
+import { loadDiagnostics } from "./diagnostics.ts";
 import { connectLive } from "./live.ts";
 import type { Page, PageContext } from "./page.ts";
 import { deadLettersPage } from "./pages/dead-letters.ts";
@@ -76,7 +77,9 @@ function start(): void {
   const main = document.getElementById("main")!;
   const nav = document.getElementById("nav")!;
   replace(nav, PAGES.map((p) => h("a", { href: `#/${p.id}`, "data-page": p.id }, p.title)));
-  connectLive(document.getElementById("live")!);
+  const diagnostics = document.getElementById("diagnostics")!;
+  connectLive(document.getElementById("live")!, diagnostics);
+  void loadDiagnostics(diagnostics);
   const stats = document.getElementById("stats")!;
   void showInfo(stats);
   setInterval(() => void showInfo(stats), 10_000);

@@ -8,6 +8,7 @@ import type { Diagnostic } from "../grammar/ast.ts";
 import type { Adapter, Message, Subscription } from "./adapter.ts";
 import { adapterType } from "./apply-config.ts";
 import type { RohasConfig } from "./config.ts";
+import { settleWithin } from "./deadlines.ts";
 import { handlerRefs } from "./handler-refs.ts";
 import { InvocationState, printLog } from "./engine-state.ts";
 import type { Rohas } from "./rohas.ts";
@@ -250,8 +251,24 @@ export class Engine {
    * event hot path); it may throw synchronously.
    */
   private invokeNow(ref: HandlerRef, args: unknown[], parent: TraceContext | undefined, kind: SpanKindOfCall = "handler"): Invoked | Promise<Invoked> {
+    return this.invokeThen(ref, args, parent, kind, (invoked) => invoked, rethrow);
+  }
+
+  /**
+   * Calls a handler and continues with `next` (or `failed`) in the same step:
+   * synchronously when the handler answered synchronously, else inside the one
+   * promise that also carries the call's deadline.
+   */
+  private invokeThen<R>(
+    ref: HandlerRef,
+    args: unknown[],
+    parent: TraceContext | undefined,
+    kind: SpanKindOfCall,
+    next: (invoked: Invoked) => R,
+    failed: (error: HandlerError) => R,
+  ): R | Promise<R> {
     const { beforeInvoke, afterInvoke } = this.rohas.hooks;
-    if (beforeInvoke.isUsed() || afterInvoke.isUsed()) return this.invokeHooked(ref, args, parent, kind);
+    if (beforeInvoke.isUsed() || afterInvoke.isUsed()) return this.invokeHooked(ref, args, parent, kind).then(next, failed);
     const timed = this.telemetryOn;
     const span = new ActiveSpan(timed ? `${ref.kind} ${ref.name}` : ref.name, kind, parent, timed);
     if (timed) span.set("handler.kind", ref.kind).set("handler.name", ref.name);
@@ -260,15 +277,17 @@ export class Engine {
     try {
       returned = this.bridge.invoke(ref, args, state);
     } catch (error) {
-      throw this.invocationFailed(ref, span, state, error);
+      return failed(this.invocationFailed(ref, span, state, error));
     }
     // A synchronous handler already finished: only pending work needs a deadline.
-    if (!isThenable(returned)) return this.invocationDone(ref, span, state, returned);
-    return withTimeout(returned, this.config.events.handler_timeout_ms, ref).then(
-      (result) => this.invocationDone(ref, span, state, result),
-      (error: unknown) => {
-        throw this.invocationFailed(ref, span, state, error);
-      },
+    if (!isThenable(returned)) return next(this.invocationDone(ref, span, state, returned));
+    const ms = this.config.events.handler_timeout_ms;
+    return settleWithin(
+      returned,
+      ms,
+      (result) => next(this.invocationDone(ref, span, state, result)),
+      (error) => failed(this.invocationFailed(ref, span, state, error)),
+      () => timeoutError(ref, ms),
     );
   }
 
@@ -282,7 +301,8 @@ export class Engine {
     try {
       if (beforeInvoke.isUsed()) await beforeInvoke.promise(invocation);
       const returned = this.bridge.invoke(ref, args, state);
-      const result = isThenable(returned) ? await withTimeout(returned, this.config.events.handler_timeout_ms, ref) : returned;
+      const ms = this.config.events.handler_timeout_ms;
+      const result = isThenable(returned) ? await settleWithin(returned, ms, (v) => v, (e) => Promise.reject(e), () => timeoutError(ref, ms)) : returned;
       if (afterInvoke.isUsed()) await afterInvoke.promise(invocation, { result, durationMs: Date.now() - span.startTime });
       return this.invocationDone(ref, span, state, result);
     } catch (error) {
@@ -473,19 +493,16 @@ export class Engine {
     };
     // A first delivery has no partial state: only redeliveries of failed messages do.
     if (event.handlers.length !== 1 || (message.attempt > 1 && this.partial.has(message.id))) return this.deliverToMany(event, message, span, envelope);
-    let invoked: Invoked | Promise<Invoked>;
-    try {
-      invoked = this.invokeNow({ kind: "event", name: event.handlers[0]!.name }, [envelope], span.context);
-    } catch (error) {
-      return this.firstDeliveryFailed(event, message, span, error);
-    }
-    if (isThenable(invoked)) {
-      return invoked.then(
-        (done) => this.afterHandlers(event, span, done.result === undefined ? message.payload : done.result, [done.state]),
-        (error: unknown) => this.firstDeliveryFailed(event, message, span, error),
-      );
-    }
-    return this.afterHandlers(event, span, invoked.result === undefined ? message.payload : invoked.result, [invoked.state]);
+    const outcome = this.invokeThen(
+      { kind: "event", name: event.handlers[0]!.name },
+      [envelope],
+      span.context,
+      "handler",
+      (done) => this.afterHandlers(event, span, done.result === undefined ? message.payload : done.result, [done.state]),
+      (error) => this.firstDeliveryFailed(event, message, span, error),
+    );
+    // A promise resolved with afterHandlers' promise adopts it: the types nest, the values do not.
+    return (outcome ?? RESOLVED) as Promise<void>;
   }
 
   private firstDeliveryFailed(event: EventDef, message: Message, span: ActiveSpan, error: unknown): Promise<never> {
@@ -521,10 +538,11 @@ export class Engine {
   }
 
   /** The event's handlers all succeeded: publish its triggers and what handlers emitted, then end its span. */
-  private afterHandlers(event: EventDef, span: ActiveSpan, payload: unknown, effects: InvocationState[]): Promise<void> {
+  /** Nothing to publish: done synchronously (undefined), no promise needed. */
+  private afterHandlers(event: EventDef, span: ActiveSpan, payload: unknown, effects: InvocationState[]): Promise<void> | undefined {
     if (event.triggers.length === 0 && !effects.some(asksToPublish)) {
       this.recordSpan(span);
-      return RESOLVED;
+      return undefined;
     }
     return this.publishEffects(
       event.triggers.map((t) => t.name),
@@ -608,6 +626,10 @@ interface Invoked {
   state: InvocationState;
 }
 
+const rethrow = (error: unknown): never => {
+  throw error;
+};
+
 const asksToPublish = (state: InvocationState): boolean => state.emitted !== undefined;
 
 function isThenable(value: unknown): value is Promise<unknown> {
@@ -640,54 +662,8 @@ function asHandlerError(error: unknown, ref: HandlerRef): HandlerError {
   return new HandlerError(String(error), ref, typeof error, undefined);
 }
 
-/**
- * Handler timeouts without a timer per call: calls register a deadline and one
- * sweeper (every 100 ms, unref'd) rejects the overdue ones.
- */
-interface Deadline {
-  at: number;
-  fail: () => void;
-}
-const deadlines = new Set<Deadline>();
-let sweeper: ReturnType<typeof setInterval> | undefined;
-
-function sweep(): void {
-  const now = Date.now();
-  for (const d of deadlines) {
-    if (d.at <= now) {
-      deadlines.delete(d);
-      d.fail();
-    }
-  }
-  if (deadlines.size === 0 && sweeper) {
-    clearInterval(sweeper);
-    sweeper = undefined;
-  }
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, ref: HandlerRef): Promise<T> {
-  if (!ms) return promise;
-  return new Promise<T>((resolve, reject) => {
-    const deadline: Deadline = {
-      at: Date.now() + ms,
-      fail: () => reject(new HandlerError(`${ref.kind} handler '${ref.name}' timed out after ${ms} ms`, ref, "TimeoutError", undefined, 504)),
-    };
-    deadlines.add(deadline);
-    if (!sweeper) {
-      sweeper = setInterval(sweep, 100);
-      (sweeper as { unref?: () => void }).unref?.();
-    }
-    promise.then(
-      (value) => {
-        deadlines.delete(deadline);
-        resolve(value);
-      },
-      (error: unknown) => {
-        deadlines.delete(deadline);
-        reject(error);
-      },
-    );
-  });
+function timeoutError(ref: HandlerRef, ms: number): HandlerError {
+  return new HandlerError(`${ref.kind} handler '${ref.name}' timed out after ${ms} ms`, ref, "TimeoutError", undefined, 504);
 }
 
 async function drain(inFlight: Set<Promise<unknown>>, timeoutMs: number): Promise<void> {

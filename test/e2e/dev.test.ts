@@ -58,7 +58,7 @@ describe("rohas dev hot reload under load", () => {
 
   test("an API added to a .ro file is routed, with its stub generated", async () => {
     appendFileSync(join(dir, "schema/ops.ro"), '\napi Ping { method: GET  path: "/ping"  response: Json }\n');
-    await server.waitForOutput(/schema\/ops\.ro changed: 6 apis/);
+    await server.waitForOutput(/schema\/ops\.ro changed: 8 apis/);
     // the generated stub answers (it says it is not implemented); then the user writes the handler
     writeFileSync(join(dir, "src/handlers/api/Ping.ts"), "export async function handler() { return { pong: true }; }\n");
     await eventually(async () => {

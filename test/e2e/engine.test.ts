@@ -135,6 +135,15 @@ describe("rohas start: HTTP, events, cron and WebSockets", () => {
     expect((await fetch(`${app.url}/health`)).status).toBe(200);
   });
 
+  test("a handler that never answers is cut off at [events] handler_timeout_ms with a 504", async () => {
+    const started = Date.now();
+    const res = await fetch(`${app.url}/hang`);
+    expect(res.status).toBe(504);
+    expect(JSON.stringify(await res.json())).toContain("timed out after 3000 ms");
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2900);
+    expect((await fetch(`${app.url}/health`)).status).toBe(200);
+  });
+
   test("a six-field cron schedule fires every second", async () => {
     const ticks = await eventually(() => {
       const t = lines(dir, "cron.log");

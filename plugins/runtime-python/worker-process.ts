@@ -113,6 +113,10 @@ export class PythonWorker {
   /** The worker acknowledged reading every call up to this id (before starting them). */
   private receivedUpTo = 0;
   private readonly outbox = new FrameBatch();
+  /** Calls sent this tick, in positional form: they leave as one frame (docs/decisions/008). */
+  private calls: unknown[][] = [];
+  /** Other messages sent this tick; they follow the calls (a cancel never precedes its call). */
+  private messages: unknown[] = [];
   private flushQueued = false;
   /** Its stdin has been closed: it exits once the calls it has are done. */
   private stdinClosed = false;
@@ -171,14 +175,8 @@ export class PythonWorker {
         timeoutMs,
         cancelledAt: 0,
       });
-      this.send({
-        t: "call",
-        id,
-        kind: ref.kind,
-        name: ref.name,
-        args,
-        trace: state ? { traceId: state.traceId, spanId: state.spanId } : undefined,
-      });
+      this.calls.push([id, ref.kind, ref.name, args, state?.traceId ?? null, state?.spanId ?? null]);
+      this.queueFlush();
     });
   }
 
@@ -254,7 +252,11 @@ export class PythonWorker {
   }
 
   private send(message: unknown): void {
-    this.outbox.add(message);
+    this.messages.push(message);
+    this.queueFlush();
+  }
+
+  private queueFlush(): void {
     if (this.flushQueued) return;
     this.flushQueued = true;
     // Frames sent in the same tick leave in one write.
@@ -263,6 +265,14 @@ export class PythonWorker {
 
   private readonly flushOutbox = (): void => {
     this.flushQueued = false;
+    if (this.calls.length > 0) {
+      this.outbox.add(this.calls);
+      this.calls = [];
+    }
+    if (this.messages.length > 0) {
+      for (const message of this.messages) this.outbox.add(message);
+      this.messages = [];
+    }
     if (this.outbox.isEmpty || this.exited) return;
     const bytes = this.outbox.take();
     try {
@@ -277,7 +287,7 @@ export class PythonWorker {
     const decoder = new FrameDecoder();
     try {
       for await (const chunk of this.proc.stdout) {
-        for (const frame of decoder.push(chunk)) this.onFrame(frame as Record<string, unknown>);
+        for (const frame of decoder.push(chunk)) this.onFrame(frame as Record<string, unknown> | [number, unknown][]);
       }
     } catch (error) {
       this.events.onLog({
@@ -289,15 +299,19 @@ export class PythonWorker {
     }
   }
 
-  private onFrame(frame: Record<string, unknown>): void {
-    switch (frame.t) {
-      case "ok": {
-        const call = this.take(frame.id as number);
-        if (!call) return;
+  private onFrame(frame: Record<string, unknown> | [number, unknown][]): void {
+    if (Array.isArray(frame)) {
+      // Results, `[id, result]` each.
+      for (let i = 0; i < frame.length; i++) {
+        const entry = frame[i]!;
+        const call = this.take(entry[0]);
+        if (!call) continue;
         if (call.failure !== undefined) call.reject(call.failure);
-        else call.resolve(frame.result);
-        return;
+        else call.resolve(entry[1]);
       }
+      return;
+    }
+    switch (frame.t) {
       case "err": {
         const call = this.take(frame.id as number);
         if (!call) return;

@@ -9,17 +9,22 @@ for frames: at start-up the protocol takes private copies of fds 0 and 1, fd 0 b
 turn lines into log frames. So neither print() nor a C library writing to fd 1 can corrupt
 the protocol.
 
+Calls and their results, the hot path, travel in batches (docs/decisions/008): a frame
+holding a JSON array is a list of calls (bridge -> worker) or of results (worker -> bridge),
+one entry per call, in positional form. A frame holding an object is one message.
+
 Bridge -> worker
+  [[1, "api", "CreateUser", [...args], "traceId", "spanId"], ...]   calls
   {"t": "call", "id": 1, "kind": "api", "name": "CreateUser", "args": [...],
-   "trace": {"traceId": "...", "spanId": "..."}}
+   "trace": {"traceId": "...", "spanId": "..."}}   one call, the same as a batch of one
   {"t": "cancel", "id": 1}                    the call ran over its timeout
   {"t": "resolve", "id": 2, "handlers": [{"kind": ..., "name": ...}]}
   {"t": "preload", "handlers": [...]}         import handler modules ahead of the first call
   {"t": "stop"}                               finish in-flight calls, then exit (EOF does too)
 
 Worker -> bridge
-  {"t": "ready", "pid": 123, "python": "3.11.7", "protocol": 1}
-  {"t": "ok", "id": 1, "result": ...}
+  {"t": "ready", "pid": 123, "python": "3.11.7", "protocol": 2}
+  [[1, result], [2, result], ...]             calls that returned (after their log/trigger frames)
   {"t": "err", "id": 1, "error": {"type", "message", "traceback", "status"?}}
   {"t": "log", "id": 1 | null, "level": "info", "msg": "...", "attrs": {...}?, "src": "logger"}
   {"t": "trigger", "id": 1, "event": "UserCreated", "payload": ...}
@@ -59,7 +64,7 @@ import concurrent.futures.thread
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
 HEADER = struct.Struct(">I")
 # A frame larger than this means the stream is out of step, not that a handler got a big request.
 MAX_FRAME = 1 << 30
@@ -141,6 +146,8 @@ class AttrDict(dict):  # type: ignore[type-arg]
 
 # Every JSON object arrives as an AttrDict: cheaper here, in C, than converting arguments later.
 _decoder = json.JSONDecoder(object_hook=AttrDict)
+# The C scanner itself: JSONDecoder.raw_decode adds two Python-level calls per frame.
+_scan = json.scanner.make_scanner(_decoder)
 
 
 class FrameReader:
@@ -155,17 +162,24 @@ class FrameReader:
         frames = []
         start = 0
         end = len(buffer)
-        decode = _decoder.raw_decode
+        scan = _scan
+        unpack_from = HEADER.unpack_from
         while end - start >= 4:
-            (size,) = HEADER.unpack_from(buffer, start)
+            (size,) = unpack_from(buffer, start)
             if size > MAX_FRAME:
                 raise FrameError(f"frame of {size} bytes announced: the stream is out of step")
             if end - start - 4 < size:
                 break
             try:
-                frames.append(decode(buffer[start + 4 : start + 4 + size].decode("utf-8"))[0])
+                text = buffer[start + 4 : start + 4 + size].decode("utf-8")
+                value, stop = scan(text, 0)
+            except StopIteration:
+                raise FrameError("frame is not JSON: no value at the start") from None
             except ValueError as error:
                 raise FrameError(f"frame is not JSON: {error}") from None
+            if stop != len(text) and text[stop:].strip():
+                raise FrameError(f"frame is not JSON: extra data at character {stop}")
+            frames.append(value)
             start += 4 + size
         if start:
             del buffer[:start]
@@ -497,6 +511,7 @@ class Call:
 
 
 _current_call: contextvars.ContextVar[Call | None] = contextvars.ContextVar("rohas_call", default=None)
+_copy_context = contextvars.copy_context
 
 _LEVELS = {
     "trace": "debug",
@@ -751,6 +766,9 @@ class Worker:
         self.registry = Registry(src_dir)
         self._out_fd = out_fd
         self._outbox: list[bytes] = []
+        # Encoded `[id, result]` replies not yet closed into a frame: consecutive replies travel
+        # as one JSON array, so the bridge parses one frame per batch rather than one per call.
+        self._replies: list[str] = []
         self._flush_scheduled = False
         self._tasks: dict[int, asyncio.Future[None]] = {}
         self._calls: dict[int, Call] = {}
@@ -785,13 +803,29 @@ class Worker:
         if threading.get_ident() != self._loop_thread:
             self._loop.call_soon_threadsafe(self.send_bytes, frame)
             return
+        if self._replies:
+            self._close_replies()  # frames leave in the order they were sent
         self._outbox.append(frame)
         if not self._flush_scheduled:
             self._flush_scheduled = True
             self._loop.call_soon(self._flush)
 
+    def _send_reply(self, reply: str) -> None:
+        """Queues an encoded `[id, result]` (loop thread only: replies come from calls on the loop)."""
+        self._replies.append(reply)
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            self._loop.call_soon(self._flush)  # type: ignore[union-attr]
+
+    def _close_replies(self) -> None:
+        body = ("[" + ",".join(self._replies) + "]").encode("utf-8")
+        self._replies.clear()
+        self._outbox.append(HEADER.pack(len(body)) + body)
+
     def _flush(self) -> None:
         self._flush_scheduled = False
+        if self._replies:
+            self._close_replies()
         if not self._outbox:
             return
         data = b"".join(self._outbox)
@@ -832,31 +866,30 @@ class Worker:
         and sends the others to another worker (they certainly did not)."""
         last_call = 0
         for frame in frames:
-            if frame.get("t") == "call":
+            if type(frame) is list:
+                if frame:
+                    last_call = frame[-1][0]
+            elif frame.get("t") == "call":
                 last_call = frame["id"]
         if last_call:
             self._flush()  # keep frames in order: anything queued goes first
             self._write_now(encode_frame({"t": "rx", "upto": last_call}))
         for frame in frames:
-            self.dispatch(frame)
+            if type(frame) is list:
+                start = self.start_call
+                for call_id, kind, name, args, trace_id, span_id in frame:
+                    start(call_id, kind, name, args, trace_id, span_id)
+            else:
+                self.dispatch(frame)
+        if self._replies or self._outbox:
+            # Calls that ran inline have replied: send now rather than after another loop turn.
+            self._flush()
 
     def dispatch(self, frame: dict[str, typing.Any]) -> None:
         kind = frame.get("t")
         if kind == "call":
-            if self._loop is None:
-                raise RuntimeError("dispatch before serve()")
-            call_id = frame["id"]
             trace = frame.get("trace") or {}
-            call = Call(call_id, frame["kind"], frame["name"], trace.get("traceId", ""), trace.get("spanId", ""))
-            args = frame.get("args") or []
-            target = self.registry.cached(call.kind, call.name)
-            if target is not None and target.inline:
-                contextvars.copy_context().run(self.run_inline, call, target, args)
-                return
-            self._calls[call_id] = call
-            task = self._new_task(self.run_call(call, args))
-            if not task.done():  # an eager task (Python 3.12+) may already have finished
-                self._tasks[call_id] = task
+            self.start_call(frame["id"], frame["kind"], frame["name"], frame.get("args"), trace.get("traceId"), trace.get("spanId"))
         elif kind == "cancel":
             cancelled = self._calls.get(frame["id"])
             running = self._tasks.get(frame["id"])
@@ -877,6 +910,20 @@ class Worker:
         else:
             self.log(None, "warn", f"unknown frame type {kind!r} ignored", None, "worker")
 
+    def start_call(self, call_id: int, kind: str, name: str, args: list[typing.Any] | None, trace_id: str | None, span_id: str | None) -> None:
+        """Starts one call: inline when its handler cannot suspend, else as an asyncio Task."""
+        if self._loop is None:
+            raise RuntimeError("dispatch before serve()")
+        call = Call(call_id, kind, name, trace_id or "", span_id or "")
+        target = self.registry.cached(kind, name)
+        if target is not None and target.inline:
+            _copy_context().run(self.run_inline, call, target, args or [])
+            return
+        self._calls[call_id] = call
+        task = self._new_task(self.run_call(call, args or []))
+        if not task.done():  # an eager task (Python 3.12+) may already have finished
+            self._tasks[call_id] = task
+
     def run_inline(self, call: Call, target: Target, raw_args: list[typing.Any]) -> None:
         """Runs a handler that cannot suspend, start to finish, in the caller's (copied) context."""
         building_arguments = False
@@ -890,15 +937,16 @@ class Worker:
             try:
                 coroutine.send(None)
             except StopIteration as stop:
-                reply = self._ok_frame(call, stop.value)
+                reply = self._ok_reply(call, stop.value)
             else:  # cannot happen for code without await points; never leave it half-run
                 coroutine.close()
                 raise RuntimeError(f"handler {call.name!r} suspended although it has no await")
         except BaseException as error:  # noqa: BLE001 - every failure goes back to the bridge
-            reply = self._error_frame(call, error, building_arguments)
-        finally:
             self._end_call(call)
-        self.send_bytes(reply)
+            self.send_bytes(self._error_frame(call, error, building_arguments))
+            return
+        self._end_call(call)
+        self._send_reply(reply)
 
     async def run_call(self, call: Call, raw_args: list[typing.Any]) -> None:
         building_arguments = False
@@ -918,20 +966,22 @@ class Worker:
                 result = await self._loop.run_in_executor(self._executor, context.run, target.function, *args)  # type: ignore[union-attr]
                 if inspect.isawaitable(result):  # a plain def that returned a coroutine
                     result = await result
-            reply = self._ok_frame(call, result)
+            reply = self._ok_reply(call, result)
         except BaseException as error:  # noqa: BLE001 - every failure goes back to the bridge
-            reply = self._error_frame(call, error, building_arguments)
-        finally:
             self._end_call(call)
-        self.send_bytes(reply)
+            self.send_bytes(self._error_frame(call, error, building_arguments))
+        else:
+            self._end_call(call)
+            self._send_reply(reply)
         if self._stopping and not self._tasks and self._stopped is not None and not self._stopped.done():
             self._stopped.set_result(None)
 
-    def _ok_frame(self, call: Call, result: typing.Any) -> bytes:
+    def _ok_reply(self, call: Call, result: typing.Any) -> str:
+        """`[id, result]` as JSON: one entry of a replies frame."""
         if call.kind == "api":
             result = unwrap_response(call.name, result)
         try:
-            return encode_frame({"t": "ok", "id": call.id, "result": result})
+            return _encode_json([call.id, result])
         except (TypeError, ValueError, RecursionError) as error:
             raise TypeError(f"the handler's result cannot be sent as JSON: {error}") from None
 

@@ -46,6 +46,17 @@ def write_project(root: Path, files: dict[str, str]) -> Path:
     return src
 
 
+def messages(frames: list[Any]) -> list[dict[str, Any]]:
+    """Frames as messages: a results frame `[[id, result], ...]` becomes one "ok" message each."""
+    out: list[dict[str, Any]] = []
+    for frame in frames:
+        if isinstance(frame, list):
+            out.extend({"t": "ok", "id": call_id, "result": result} for call_id, result in frame)
+        else:
+            out.append(frame)
+    return out
+
+
 class InProcess:
     """A Worker on the current event loop whose frames are collected instead of written."""
 
@@ -53,7 +64,7 @@ class InProcess:
         self.worker = rw.Worker(src, -1)
         self.frames: list[dict[str, Any]] = []
         self.reader = rw.FrameReader()
-        self.worker.write_out = lambda data: self.frames.extend(self.reader.feed(data))
+        self.worker.write_out = lambda data: self.frames.extend(messages(self.reader.feed(data)))
         self._next = 0
 
     async def start(self) -> None:
@@ -126,7 +137,7 @@ class Subprocess:
                 data = os.read(self.proc.stdout.fileno(), 65536)
                 if not data:
                     raise AssertionError(f"worker closed stdout; frames {self.frames}; stderr: {self.stderr()}")
-                decoded = self.reader.feed(data)
+                decoded = messages(self.reader.feed(data))
                 self.frames.extend(decoded)
                 self.arrivals.extend(decoded)
 
@@ -579,13 +590,17 @@ def test_print_and_raw_fd_writes_become_logs_without_corrupting_frames(tmp_path:
     assert "raw bytes on fd 1" in worker.stderr()
 
 
-def test_calls_are_acknowledged_before_any_of_them_starts(tmp_path: Path) -> None:
+@pytest.mark.parametrize("wire", ["batch", "one frame per call"])
+def test_calls_are_acknowledged_before_any_of_them_starts(tmp_path: Path, wire: str) -> None:
     src = write_project(tmp_path, {"handlers/api/echo.py": "def handle_echo(req):\n    return req['n']\n"})
     worker = Subprocess(src)
     try:
-        batch = b"".join(
-            rw.encode_frame({"t": "call", "id": n, "kind": "api", "name": "Echo", "args": [{"n": n}], "trace": {}}) for n in (1, 2, 3)
-        )
+        if wire == "batch":
+            batch = rw.encode_frame([[n, "api", "Echo", [{"n": n}], "t", "s"] for n in (1, 2, 3)])
+        else:
+            batch = b"".join(
+                rw.encode_frame({"t": "call", "id": n, "kind": "api", "name": "Echo", "args": [{"n": n}], "trace": {}}) for n in (1, 2, 3)
+            )
         assert worker.proc.stdin is not None
         worker.proc.stdin.write(batch)
         worker.proc.stdin.flush()
@@ -595,6 +610,24 @@ def test_calls_are_acknowledged_before_any_of_them_starts(tmp_path: Path) -> Non
         kinds = [(f["t"], f.get("upto", f.get("id"))) for f in worker.arrivals if f["t"] != "ready"]
         assert kinds[0] == ("rx", 3)
         assert sorted(kinds[1:]) == [("ok", 1), ("ok", 2), ("ok", 3)]
+    finally:
+        worker.close()
+
+
+def test_results_of_calls_that_return_together_share_one_frame(tmp_path: Path) -> None:
+    src = write_project(tmp_path, {"handlers/api/echo.py": "async def handle_echo(req):\n    return req['n']\n"})
+    worker = Subprocess(src)
+    try:
+        worker.reply(worker.call("api", "Echo", {"n": 0}))  # imported: the next calls run inline
+        assert worker.proc.stdin is not None
+        worker.proc.stdin.write(rw.encode_frame([[n, "api", "Echo", [{"n": n}], "t", "s"] for n in range(1, 51)]))
+        worker.proc.stdin.flush()
+        raw: list[Any] = []
+        while sum(len(f) for f in raw if isinstance(f, list)) < 50:
+            assert worker.proc.stdout is not None
+            select.select([worker.proc.stdout], [], [], 15)
+            raw.extend(worker.reader.feed(os.read(worker.proc.stdout.fileno(), 65536)))
+        assert [f for f in raw if isinstance(f, list)] == [[[n, n] for n in range(1, 51)]]
     finally:
         worker.close()
 

@@ -33,6 +33,9 @@ export interface DevTarget {
   engine: Engine;
 }
 
+/** What a config restart did: a new engine, or why the previous one is still (or no longer) serving. */
+export type Restarted = { ok: true; target: DevTarget } | { ok: false; reason: string };
+
 export class DevWatcher {
   private watchers: FSWatcher[] = [];
   private pending = new Set<string>();
@@ -43,7 +46,7 @@ export class DevWatcher {
   constructor(
     private readonly ctx: CommandContext,
     private target: DevTarget,
-    private readonly restart: () => Promise<DevTarget | undefined>,
+    private readonly restart: () => Promise<Restarted>,
   ) {}
 
   start(): void {
@@ -90,8 +93,12 @@ export class DevWatcher {
 
     if (names("config").length > 0) {
       const next = await this.restart();
-      if (next) this.target = next;
-      this.ctx.out.log(`${green("↻", color)} config/rohas.toml changed: engine restarted ${dim(`(${took()})`, color)}`);
+      if (next.ok) {
+        this.target = next.target;
+        this.ctx.out.log(`${green("↻", color)} config/rohas.toml changed: engine restarted ${dim(`(${took()})`, color)}`);
+      } else {
+        this.ctx.out.log(`${red("✗", color)} config/rohas.toml: ${next.reason} ${dim(`(${took()})`, color)}`);
+      }
       return;
     }
     if (names("schema").length > 0) {

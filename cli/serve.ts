@@ -5,7 +5,7 @@
  */
 import type { Diagnostic } from "../grammar/ast.ts";
 import type { Engine } from "../core/engine.ts";
-import type { Rohas } from "../core/rohas.ts";
+import type { Rohas, SchemaResult } from "../core/rohas.ts";
 import type { CommandContext } from "./command.ts";
 import { EXIT } from "./command.ts";
 import { runCodegen } from "./commands/codegen.ts";
@@ -24,11 +24,16 @@ interface Running {
   engine: Engine;
 }
 
-/** Loads, validates and serves the project; prints what went wrong and returns undefined on failure. */
-async function startApp(ctx: CommandContext, options: ServeOptions): Promise<Running | undefined> {
+interface Prepared {
+  rohas: Rohas;
+  result: SchemaResult;
+}
+
+/** Loads and validates the project (`dev`: and generates code); prints what it found. Binds nothing. */
+async function prepareApp(ctx: CommandContext, options: ServeOptions): Promise<Prepared> {
   const { rohas, result } = await openProject(ctx);
   printDiagnostics(ctx, result.diagnostics, result.sources);
-  if (!result.ok) return undefined;
+  if (!result.ok) return { rohas, result };
 
   if (typeof ctx.options.port === "number") rohas.config.server.port = ctx.options.port;
   if (typeof ctx.options.host === "string") rohas.config.server.host = ctx.options.host;
@@ -39,7 +44,11 @@ async function startApp(ctx: CommandContext, options: ServeOptions): Promise<Run
     const { run } = await runCodegen(rohas, result.schema, rohas.config.project.language, false);
     if (run.diagnostics.some((d) => d.severity === "error")) printDiagnostics(ctx, run.diagnostics, result.sources);
   }
+  return { rohas, result };
+}
 
+/** Serves a prepared project; prints what went wrong and returns undefined on failure. */
+async function launchApp(ctx: CommandContext, { rohas, result }: Prepared, options: ServeOptions): Promise<Running | undefined> {
   try {
     const engine = await rohas.serve(result.schema);
     // Warnings, for dev tools that show them (the Workbench); errors never get this far.
@@ -52,6 +61,11 @@ async function startApp(ctx: CommandContext, options: ServeOptions): Promise<Run
     await rohas.shutdown().catch(() => undefined);
     return undefined;
   }
+}
+
+async function startApp(ctx: CommandContext, options: ServeOptions): Promise<Running | undefined> {
+  const prepared = await prepareApp(ctx, options);
+  return prepared.result.ok ? await launchApp(ctx, prepared, options) : undefined;
 }
 
 export async function serveProject(ctx: CommandContext, options: ServeOptions): Promise<number> {
@@ -68,11 +82,19 @@ export async function serveProject(ctx: CommandContext, options: ServeOptions): 
   let watcher: DevWatcher | undefined;
   if (options.dev) {
     watcher = new DevWatcher(ctx, running, async () => {
+      // Everything that can fail without a port is checked before the running engine is touched:
+      // a config with errors leaves it serving.
+      const next = await prepareApp(ctx, options);
+      if (!next.result.ok) {
+        running.rohas.hooks.diagnostics.call({ diagnostics: next.result.diagnostics, sources: next.result.sources });
+        return { ok: false, reason: "errors above; still serving with the previous settings" };
+      }
       // New settings: stop this engine (draining it), start another on the same port.
       await running.engine.stop();
-      const next = await startApp(ctx, options);
-      if (next) running = next;
-      return next;
+      const started = await launchApp(ctx, next, options);
+      if (!started) return { ok: false, reason: "the new settings could not start (above); not serving until the next change" };
+      running = started;
+      return { ok: true, target: started };
     });
     watcher.start();
     ctx.out.log(dim("watching schema/, src/ and config/ for changes", ctx.out.color));

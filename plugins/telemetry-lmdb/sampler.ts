@@ -3,7 +3,8 @@
  * (spans per second) every trace is kept; above it, whole traces are kept with
  * the probability budget/rate, decided from the trace id so every span of a
  * trace gets the same answer. Metrics are never sampled (they are aggregated),
- * nor are logs, failed spans or dead letters.
+ * nor are logs or dead letters; a trace that fails or is dead-lettered is
+ * kept whole (the store holds sampled-out spans briefly: held-traces.ts).
  */
 export class TraceSampler {
   private windowStart: number;

@@ -21,6 +21,8 @@ import type {
 } from "../../core/telemetry-query.ts";
 import type { LogRecord, SpanRecord, TelemetryRecord } from "../../core/telemetry.ts";
 import { aggregateInto, bucketStart, labelKey, mergeBucket, RESOLUTION_MS, toPoint, type MetricBucket } from "./metric-buckets.ts";
+import { parseTraceparent } from "../../core/tracing.ts";
+import { HeldTraces } from "./held-traces.ts";
 import { TraceSampler } from "./sampler.ts";
 import { DAY_MS, HIGH, openTables, type Tables } from "./tables.ts";
 import { InlineTarget, WorkerTarget, type WriteTarget } from "./write-target.ts";
@@ -44,9 +46,15 @@ export interface StoreOptions {
   writeTimeoutMs?: number;
   /**
    * Spans written per second before whole traces are sampled (default 5,000;
-   * 0 keeps everything). Metrics, logs, failed spans and dead letters are always kept.
+   * 0 keeps everything). Metrics, logs, dead letters and whole failed or dead-lettered
+   * traces are always kept (see held-traces.ts).
    */
   maxSpansPerSecond?: number;
+  /**
+   * Sampled-out spans held in memory (default 20,000) so that a trace failing
+   * afterwards is written whole; under heavy load they are held for less time.
+   */
+  maxHeldSpans?: number;
   /** "worker" (default) writes on a worker thread, falling back to "inline" (this thread) when none starts. */
   writer?: "worker" | "inline";
   enableTraces?: boolean;
@@ -79,6 +87,7 @@ export class TelemetryStore implements TelemetryQuery {
   private buckets = new Map<string, MetricBucket>();
   private pendingSamples = 0;
   private readonly sampler: TraceSampler;
+  private readonly held: HeldTraces;
   private readonly maxPending: number;
   private readonly flushThreshold: number;
   private flushQueued = false;
@@ -94,6 +103,7 @@ export class TelemetryStore implements TelemetryQuery {
   constructor(private readonly options: StoreOptions) {
     this.tables = openTables(options.path);
     this.sampler = new TraceSampler(options.maxSpansPerSecond ?? 5_000);
+    this.held = new HeldTraces(options.maxHeldSpans ?? 20_000);
     this.targetReady = this.startTarget();
     this.maxPending = Math.max(1, options.maxCacheSize * (options.maxPendingFactor ?? 20));
     this.flushThreshold = Math.max(1, Math.floor(this.maxPending / 2));
@@ -141,10 +151,29 @@ export class TelemetryStore implements TelemetryQuery {
       this.pendingSamples++;
       return;
     }
-    if (record.type === "span" && record.span.status !== "error" && !this.sampler.keep(record.span.traceId)) {
-      this.counters.sampled++;
-      return;
+    if (record.type === "span") {
+      const span = record.span;
+      if (span.status === "error") this.keepFailed(span.traceId);
+      else if (!this.sampler.keep(span.traceId) && !this.held.hasFailed(span.traceId)) {
+        this.held.hold(span);
+        this.counters.sampled++;
+        return;
+      }
+    } else if (record.type === "dead-letter") {
+      const traceId = parseTraceparent(record.deadLetter.headers.traceparent)?.traceId;
+      if (traceId) this.keepFailed(traceId);
     }
+    this.push(record);
+  }
+
+  /** A failed or dead-lettered trace is kept whole: the spans sampled out so far, and all later ones. */
+  private keepFailed(traceId: string): void {
+    const spans = this.held.fail(traceId);
+    this.counters.sampled -= spans.length;
+    for (const span of spans) this.push({ type: "span", span });
+  }
+
+  private push(record: TelemetryRecord): void {
     if (this.buffer.length >= this.maxPending) {
       this.counters.dropped++;
       return;

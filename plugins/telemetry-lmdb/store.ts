@@ -51,7 +51,7 @@ export interface StoreOptions {
    */
   maxSpansPerSecond?: number;
   /**
-   * Sampled-out spans held in memory (default 20,000) so that a trace failing
+   * Sampled-out spans held in memory (default 10,000) so that a trace failing
    * afterwards is written whole; under heavy load they are held for less time.
    */
   maxHeldSpans?: number;
@@ -103,7 +103,7 @@ export class TelemetryStore implements TelemetryQuery {
   constructor(private readonly options: StoreOptions) {
     this.tables = openTables(options.path);
     this.sampler = new TraceSampler(options.maxSpansPerSecond ?? 5_000);
-    this.held = new HeldTraces(options.maxHeldSpans ?? 20_000);
+    this.held = new HeldTraces(options.maxHeldSpans ?? 10_000);
     this.targetReady = this.startTarget();
     this.maxPending = Math.max(1, options.maxCacheSize * (options.maxPendingFactor ?? 20));
     this.flushThreshold = Math.max(1, Math.floor(this.maxPending / 2));

@@ -6,7 +6,7 @@
  *   plugin over a stub engine, to tell the HTTP layer's cost from the engine's.
  * Prints requests/s, p99 latency and the ratios. Goal: Rohas ≥ 0.8× Elysia.
  *
- *   bun bench/http.ts [--duration 5] [--rounds 3] [--connections 50] [--warmup 2] [--bun-load]
+ *   bun bench/http.ts [--duration 5] [--rounds 3] [--connections 50] [--warmup 2] [--bun-load] [--no-telemetry]
  *
  * Load comes from `wrk` when installed (`apt-get install wrk`), else from a
  * Bun load generator run in a separate process (this file with --load).
@@ -31,7 +31,14 @@ interface Result {
   rps: number;
   p99Ms: number;
   errors: number;
+  /** CPU time this process spent per request (all servers share it; the load generator is another process). */
+  cpuUsPerRequest?: number;
 }
+
+const cpuMicros = () => {
+  const u = process.cpuUsage();
+  return u.user + u.system;
+};
 
 const BODY = JSON.stringify({ name: "Ada Lovelace", email: "ada@example.com" });
 
@@ -120,7 +127,7 @@ function rawElysia(): { url: string; stop: () => void } {
 }
 
 /** Telemetry as shipped (LMDB) when that plugin exists in this build, else none. */
-const TELEMETRY = "telemetry-lmdb" in builtinPlugins ? "lmdb" : "none";
+const TELEMETRY = process.argv.includes("--no-telemetry") ? "none" : "telemetry-lmdb" in builtinPlugins ? "lmdb" : "none";
 
 /** A throwaway project: one API with a body shape, triggering one event with one handler. */
 function writeProject(): string {
@@ -246,10 +253,13 @@ async function main(args: string[]): Promise<void> {
     for (let round = 1; round <= rounds; round++) {
       const line: string[] = [];
       for (const target of targets) {
-        const r = { name: target.name, ...(await generator(target.url, options.duration, options.connections)) };
+        const cpu0 = cpuMicros();
+        const r: Result = { name: target.name, ...(await generator(target.url, options.duration, options.connections)) };
+        r.cpuUsPerRequest = (cpuMicros() - cpu0) / (r.rps * options.duration);
         line.push(`${target.name} ${r.rps.toFixed(0)}`);
         const prev = best.get(target.name);
-        if (!prev || r.rps > prev.rps) best.set(target.name, r);
+        if (!prev || r.rps > prev.rps) best.set(target.name, { ...r, cpuUsPerRequest: Math.min(r.cpuUsPerRequest!, prev?.cpuUsPerRequest ?? Infinity) });
+        else prev.cpuUsPerRequest = Math.min(prev.cpuUsPerRequest!, r.cpuUsPerRequest);
       }
       console.log(`round ${round}: ${line.join(", ")}`);
     }
@@ -257,15 +267,17 @@ async function main(args: string[]): Promise<void> {
     const results = targets.map((t) => best.get(t.name)!);
     const [base, elysiaResult, layerResult, rohasResult] = results as [Result, Result, Result, Result];
     console.log("");
-    console.log(`${"server".padEnd(28)} ${"req/s".padStart(10)} ${"p99 ms".padStart(8)} ${"vs Bun".padStart(7)} ${"errors".padStart(7)}`);
+    console.log(`${"server".padEnd(28)} ${"req/s".padStart(10)} ${"p99 ms".padStart(8)} ${"vs Bun".padStart(7)} ${"errors".padStart(7)} ${"CPU µs/req".padStart(11)}`);
     for (const r of results) {
       console.log(
-        `${r.name.padEnd(28)} ${r.rps.toFixed(0).padStart(10)} ${r.p99Ms.toFixed(2).padStart(8)} ${(r.rps / base.rps).toFixed(2).padStart(7)} ${String(r.errors).padStart(7)}`,
+        `${r.name.padEnd(28)} ${r.rps.toFixed(0).padStart(10)} ${r.p99Ms.toFixed(2).padStart(8)} ${(r.rps / base.rps).toFixed(2).padStart(7)} ${String(r.errors).padStart(7)} ${r.cpuUsPerRequest!.toFixed(1).padStart(11)}`,
       );
     }
     const ratio = rohasResult.rps / elysiaResult.rps;
+    const cpuRatio = elysiaResult.cpuUsPerRequest! / rohasResult.cpuUsPerRequest!;
     console.log("");
     console.log(`Rohas / Elysia throughput:   ${ratio.toFixed(2)}x (goal >= 0.80x) ${ratio >= 0.8 ? "OK" : "BELOW GOAL"}`);
+    console.log(`Rohas / Elysia by CPU cost:  ${cpuRatio.toFixed(2)}x (Elysia's CPU time per request / Rohas's: steadier than req/s on a busy machine)`);
     console.log(`Elysia / Bun throughput:     ${(elysiaResult.rps / base.rps).toFixed(2)}x`);
     console.log(`server layer alone / Elysia: ${(layerResult.rps / elysiaResult.rps).toFixed(2)}x (the rest of the gap is the engine)`);
   } finally {

@@ -86,7 +86,9 @@ export class Engine {
   private readonly unresolvedMiddlewares = new Map<string, Diagnostic>();
   private readonly subscriptions = new Map<string, Subscription>();
   private readonly partial = new Map<string, PartialDelivery>();
-  private readonly inFlight = new Set<Promise<unknown>>();
+  /** Calls the server handed to `track` and not settled yet; `stop` waits for them. */
+  private inFlight = 0;
+  private idleWaiters: (() => void)[] = [];
   private telemetryOn = false;
   private stopped = false;
 
@@ -233,12 +235,25 @@ export class Engine {
     if (this.telemetryOn) this.rohas.hooks.record.call({ type: "metric", metric: { time: Date.now(), name, kind, value, labels } });
   }
 
-  /** In-flight accounting so `stop` can drain. */
+  /** In-flight accounting so `stop` can drain: a counter, not a set, since it runs for every request. */
   track<T>(promise: Promise<T>): Promise<T> {
-    this.inFlight.add(promise);
-    const done = () => this.inFlight.delete(promise);
-    promise.then(done, done);
+    this.inFlight++;
+    promise.then(this.untrack, this.untrack);
     return promise;
+  }
+
+  private readonly untrack = (): void => {
+    if (--this.inFlight === 0 && this.idleWaiters.length > 0) for (const wake of this.idleWaiters.splice(0)) wake();
+  };
+
+  private async drain(timeoutMs: number): Promise<void> {
+    if (this.inFlight === 0) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      new Promise<void>((resolve) => this.idleWaiters.push(resolve)),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs))),
+    ]);
+    clearTimeout(timer);
   }
 
   /** Calls one handler through the bridge with a span, timeout and the around-invoke hooks. */
@@ -332,7 +347,18 @@ export class Engine {
     return failure;
   }
 
-  async callApi(api: ApiDef, request: ApiRequest, parent?: TraceContext): Promise<ApiResponse> {
+  callApi(api: ApiDef, request: ApiRequest, parent?: TraceContext): Promise<ApiResponse> {
+    if (api.middlewares.length > 0) return this.callApiAfterMiddlewares(api, request, parent);
+    try {
+      // Without middlewares nothing can change the request: it goes to the handler as it came.
+      const outcome = this.invokeThen({ kind: "api", name: api.name }, [request], parent, "handler", (invoked) => this.apiResponse(api, invoked, parent), rethrow);
+      return isThenable(outcome) ? (outcome as Promise<ApiResponse>) : Promise.resolve(outcome);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  private async callApiAfterMiddlewares(api: ApiDef, request: ApiRequest, parent?: TraceContext): Promise<ApiResponse> {
     const context: MiddlewareContext = {
       apiName: api.name,
       params: request.params,
@@ -343,9 +369,14 @@ export class Engine {
     };
     for (const mw of api.middlewares) await this.runMiddleware(mw.name, context, parent);
     const req = { ...request, params: context.params, queryParams: context.queryParams, body: context.body, headers: context.headers };
-    const { result, state } = await this.invoke({ kind: "api", name: api.name }, [req], parent);
-    await this.publishEffects(api.triggers.map((t) => t.name), result, [state], parent ?? state.context);
-    return { status: 200, body: result };
+    return this.apiResponse(api, await this.invoke({ kind: "api", name: api.name }, [req], parent), parent);
+  }
+
+  /** The handler answered: publish its triggers and what it emitted, then answer 200 with its result. */
+  private apiResponse(api: ApiDef, { result, state }: Invoked, parent?: TraceContext): ApiResponse | Promise<ApiResponse> {
+    const response: ApiResponse = { status: 200, body: result };
+    if (api.triggers.length === 0 && state.emitted === undefined) return response;
+    return this.publishEffects(api.triggers.map((t) => t.name), result, [state], parent ?? state.context).then(() => response);
   }
 
   private async runMiddleware(name: string, context: MiddlewareContext, parent?: TraceContext): Promise<void> {
@@ -455,10 +486,24 @@ export class Engine {
    * Publishes what a handler run asked for: the schema's `triggers` (payload:
    * a `setPayload` override, else `result`), then `triggerEvent` calls.
    */
-  private async publishEffects(triggers: string[], result: unknown, states: InvocationState[], parent?: TraceContext): Promise<void> {
+  private publishEffects(triggers: string[], result: unknown, states: InvocationState[], parent?: TraceContext): Promise<void> {
     let asked = false;
-    for (const s of states) if (s.emitted !== undefined) asked = true;
-    if (triggers.length === 0 && !asked) return;
+    let overridden = false;
+    for (const s of states) {
+      if (s.emitted !== undefined) asked = true;
+      if (s.overrides !== undefined) overridden = true;
+    }
+    if (triggers.length === 0 && !asked) return RESOLVED;
+    if (triggers.length === 1 && !asked && !overridden) {
+      // One trigger, nothing else: the usual API → event step, without collecting outcomes.
+      return this.publish(triggers[0]!, result, parent).catch((error: unknown) => {
+        throw publishFailed(triggers, error);
+      });
+    }
+    return this.publishAll(triggers, result, states, parent);
+  }
+
+  private async publishAll(triggers: string[], result: unknown, states: InvocationState[], parent?: TraceContext): Promise<void> {
     const overrides = new Map<string, unknown>();
     for (const s of states) if (s.overrides) for (const [name, payload] of s.overrides) overrides.set(name, payload);
     const pending: Promise<void>[] = [];
@@ -466,10 +511,7 @@ export class Engine {
     for (const s of states) if (s.emitted) for (const [name, payload] of s.emitted) pending.push(this.publish(name, payload, parent));
     const outcomes = await Promise.allSettled(pending);
     const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === "rejected");
-    if (failed) {
-      const reason = failed.reason instanceof Error ? failed.reason.message : String(failed.reason);
-      throw new HandlerError(`publishing events failed: ${reason}`, { kind: "event", name: triggers.join(",") }, "PublishError", undefined, 503);
-    }
+    if (failed) throw publishFailed(triggers, failed.reason);
   }
 
   /**
@@ -608,7 +650,7 @@ export class Engine {
   private async close(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    await drain(this.inFlight, this.config.server.shutdown_timeout_ms);
+    await this.drain(this.config.server.shutdown_timeout_ms);
     // The adapter first: it lets consumers finish what they already took before connections go.
     await this.adapter?.close().catch(() => undefined);
     for (const s of this.subscriptions.values()) await s.close().catch(() => undefined);
@@ -662,13 +704,12 @@ function asHandlerError(error: unknown, ref: HandlerRef): HandlerError {
   return new HandlerError(String(error), ref, typeof error, undefined);
 }
 
+function publishFailed(triggers: string[], reason: unknown): HandlerError {
+  const message = reason instanceof Error ? reason.message : String(reason);
+  return new HandlerError(`publishing events failed: ${message}`, { kind: "event", name: triggers.join(",") }, "PublishError", undefined, 503);
+}
+
 function timeoutError(ref: HandlerRef, ms: number): HandlerError {
   return new HandlerError(`${ref.kind} handler '${ref.name}' timed out after ${ms} ms`, ref, "TimeoutError", undefined, 504);
 }
 
-async function drain(inFlight: Set<Promise<unknown>>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (inFlight.size > 0 && Date.now() < deadline) {
-    await Promise.race([Promise.allSettled([...inFlight]), Bun.sleep(Math.max(1, deadline - Date.now()))]);
-  }
-}

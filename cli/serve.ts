@@ -90,7 +90,7 @@ export async function serveProject(ctx: CommandContext, options: ServeOptions): 
         return { ok: false, reason: "errors above; still serving with the previous settings" };
       }
       // New settings: stop this engine (draining it), start another on the same port.
-      await running.engine.stop();
+      await running.engine.stop({ restarting: true });
       const started = await launchApp(ctx, next, options);
       if (!started) return { ok: false, reason: "the new settings could not start (above); not serving until the next change" };
       running = started;

@@ -8,6 +8,7 @@ import type { Diagnostic } from "../grammar/ast.ts";
 import type { Adapter, Message, Subscription } from "./adapter.ts";
 import { adapterType } from "./apply-config.ts";
 import type { RohasConfig } from "./config.ts";
+import type { Shutdown } from "./hooks.ts";
 import { settleWithin } from "./deadlines.ts";
 import { handlerRefs } from "./handler-refs.ts";
 import { InvocationState, printLog } from "./engine-state.ts";
@@ -643,8 +644,8 @@ export class Engine {
   }
 
   /** Stops everything: server and scheduler (their shutdown taps), in-flight work, subscriptions, adapter, bridge. */
-  async stop(): Promise<void> {
-    await this.rohas.shutdown();
+  async stop(shutdown?: Shutdown): Promise<void> {
+    await this.rohas.shutdown(shutdown);
   }
 
   private async close(): Promise<void> {

@@ -78,6 +78,16 @@ export interface InvocationOutcome {
   durationMs: number;
 }
 
+/** Why the application stops. */
+export interface Shutdown {
+  /**
+   * `rohas dev` restarts the engine in this process with new settings: a
+   * listener may be handed to the next engine instead of closed, so clients
+   * are never refused.
+   */
+  restarting: boolean;
+}
+
 export function createHooks() {
   return Object.freeze({
     /** Source texts → syntax trees. The grammar taps it; plugins may add or rewrite files. */
@@ -109,7 +119,7 @@ export function createHooks() {
     /** Span, log, metric and dead-letter sink. Synchronous: stores buffer, never block. */
     record: new SyncHook<[TelemetryRecord]>(["record"]),
     /** Release resources. Tap through `rohas.onShutdown` so later taps close first. */
-    shutdown: new AsyncSeriesHook<[]>([]),
+    shutdown: new AsyncSeriesHook<[Shutdown]>(["shutdown"]),
   });
 }
 

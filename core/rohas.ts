@@ -8,7 +8,7 @@ import { builtinPluginNames, type PipelineStage } from "./apply-config.ts";
 import { registerCoreChecks } from "./checks.ts";
 import { loadConfig, type LoadedConfig, type RohasConfig } from "./config.ts";
 import { Engine } from "./engine.ts";
-import { createHooks, type GenerateContext, type RohasHooks } from "./hooks.ts";
+import { createHooks, type GenerateContext, type RohasHooks, type Shutdown } from "./hooks.ts";
 import { platform } from "./platform.ts";
 import { loadCommunityPlugin, PluginLoadError, type PluginRegistry, type RohasPlugin } from "./plugin.ts";
 import { buildSchema, type Schema } from "./schema.ts";
@@ -105,9 +105,9 @@ export class Rohas {
   }
 
   /** Shutdown taps registered later run earlier (reverse of start-up order). */
-  onShutdown(name: string, fn: () => Promise<void> | void): void {
-    this.hooks.shutdown.tapPromise({ name, stage: -++this.shutdownStage }, async () => {
-      await fn();
+  onShutdown(name: string, fn: (shutdown: Shutdown) => Promise<void> | void): void {
+    this.hooks.shutdown.tapPromise({ name, stage: -++this.shutdownStage }, async (shutdown) => {
+      await fn(shutdown);
     });
   }
 
@@ -152,7 +152,7 @@ export class Rohas {
     return engine;
   }
 
-  async shutdown(): Promise<void> {
-    await this.hooks.shutdown.promise();
+  async shutdown(shutdown: Shutdown = { restarting: false }): Promise<void> {
+    await this.hooks.shutdown.promise(shutdown);
   }
 }

@@ -51,7 +51,7 @@ const serverElysia: RohasPlugin = {
         // debug: the CLI prints the listening line itself; this is for the telemetry store.
         log: { time: Date.now(), level: "debug", message: `listening on ${address.url}`, source: "server-elysia" },
       });
-      rohas.onShutdown("server-elysia", () => server.stop(config.shutdown_timeout_ms));
+      rohas.onShutdown("server-elysia", ({ restarting }) => server.stop(config.shutdown_timeout_ms, restarting));
       rohas.hooks.reload.tap("server-elysia", () => server.swapSchema());
     });
   },

@@ -7,6 +7,7 @@ import { Elysia } from "elysia";
 import type { Server } from "bun";
 import { routesFor } from "../../core/http-routes.ts";
 import { CorsPolicy } from "./cors.ts";
+import { adopt, park } from "./handover.ts";
 import type { ServerEngine } from "./engine-port.ts";
 import { ApiRoute, jsonResponse, type RouteContext, type SocketInfo } from "./http.ts";
 import { ValidatorCache } from "./validation.ts";
@@ -126,12 +127,19 @@ export class RohasServer {
     this.ctx.validators = new ValidatorCache(this.engine.schema.shapeByName);
     const next = this.build(cors);
     (next as { server: Server<unknown> | null }).server = server;
-    server.reload({ fetch: (next as unknown as { fetch: (r: Request) => Response | Promise<Response> }).fetch } as never);
+    // `routes: {}`: Bun keeps the native routes of the first listen across a reload otherwise, still calling the old app.
+    server.reload({ routes: {}, fetch: (next as unknown as { fetch: (r: Request) => Response | Promise<Response> }).fetch } as never);
   }
 
   /** Binds `[server] host`/`port` (port 0 picks a free one); resolves with the bound address. */
   listen(): ListenAddress {
     const { host, port, max_body_size } = this.engine.config.server;
+    const handedOver = adopt(host, port, this.fetch);
+    if (handedOver) {
+      // A `rohas dev` restart: this app takes over the previous engine's listener (its WebSockets upgrade through it too).
+      (this.app as { server: Server<unknown> | null }).server = handedOver;
+      return this.addressOf(handedOver, host, port);
+    }
     this.app.listen({
       hostname: host,
       port,
@@ -143,10 +151,18 @@ export class RohasServer {
     });
     const server = this.app.server;
     if (!server) throw new Error(`could not listen on ${host}:${port}`);
+    return this.addressOf(server, host, port);
+  }
+
+  private addressOf(server: Server<unknown>, host: string, port: number): ListenAddress {
     const bound = server.port ?? port;
     const hostname = server.hostname ?? host;
     this.address = { hostname, port: bound, url: `http://${hostname}:${bound}` };
     return this.address;
+  }
+
+  private get fetch(): (request: Request) => Response | Promise<Response> {
+    return (this.app as unknown as { fetch: (r: Request) => Response | Promise<Response> }).fetch;
   }
 
   get url(): string | undefined {
@@ -161,12 +177,13 @@ export class RohasServer {
    * Graceful stop: no new connections, WebSockets closed with 1001, in-flight
    * requests answered; after `timeoutMs` whatever is left is cut off.
    */
-  stop(timeoutMs: number): Promise<void> {
-    this.stopped ??= this.drain(timeoutMs);
+  stop(timeoutMs: number, handOver = false): Promise<void> {
+    this.stopped ??= this.drain(timeoutMs, handOver);
     return this.stopped;
   }
 
-  private async drain(timeoutMs: number): Promise<void> {
+  /** `handOver`: park the listener for the next server in this process (a `rohas dev` restart) instead of closing it. */
+  private async drain(timeoutMs: number, handOver: boolean): Promise<void> {
     const server = this.app.server;
     if (!server) return;
     const inFlight = this.ctx.inFlight;
@@ -175,16 +192,23 @@ export class RohasServer {
       if (inFlight.count === 0) resolve();
       else inFlight.drained = resolve;
     });
-    // Stop listening now; idle keep-alive connections close, busy ones close after their response.
-    const closed = server.stop(false);
-    for (const route of this.wsRoutes) route.closeAll("server shutting down");
+    let closed: Promise<void>;
+    if (handOver) {
+      // New requests wait for the next server; in-flight ones finish here.
+      park(server);
+      closed = Promise.resolve();
+    } else {
+      // Stop listening now; idle keep-alive connections close, busy ones close after their response.
+      closed = server.stop(false);
+    }
+    for (const route of this.wsRoutes) route.closeAll(handOver ? "server restarting" : "server shutting down");
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timedOut = new Promise<"timeout">((resolve) => {
       timer = setTimeout(() => resolve("timeout"), timeoutMs);
     });
     const outcome = await Promise.race([Promise.all([drained, closed]).then(() => "done" as const), timedOut]);
     clearTimeout(timer);
-    if (outcome === "timeout") {
+    if (outcome === "timeout" && !handOver) {
       this.engine.record({
         type: "log",
         log: {

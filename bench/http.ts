@@ -181,6 +181,7 @@ async function serverOnly(): Promise<{ url: string; stop: () => Promise<void>; d
     registerMiddleware: () => {},
     record: () => {},
     track: (p) => p,
+    recording: false,
   };
   const server = new RohasServer(stub);
   const address = server.listen();

@@ -222,6 +222,11 @@ export class Engine {
     this.builtinMiddlewares.set(name, fn);
   }
 
+  /** Whether a telemetry store taps `record` (known once serving). */
+  get recording(): boolean {
+    return this.telemetryOn;
+  }
+
   record(record: TelemetryRecord): void {
     if (record.type === "log") printLog(record.log);
     this.rohas.hooks.record.call(record);
@@ -377,6 +382,16 @@ export class Engine {
   private apiResponse(api: ApiDef, { result, state }: Invoked, parent?: TraceContext): ApiResponse | Promise<ApiResponse> {
     const response: ApiResponse = { status: 200, body: result };
     if (api.triggers.length === 0 && state.emitted === undefined) return response;
+    if (api.triggers.length === 1 && state.emitted === undefined && state.overrides === undefined) {
+      // The usual API → one event: one promise for publishing and answering.
+      const triggers = api.triggers;
+      return this.publish(triggers[0]!.name, result, parent ?? state.context).then(
+        () => response,
+        (error: unknown) => {
+          throw publishFailed([triggers[0]!.name], error);
+        },
+      );
+    }
     return this.publishEffects(api.triggers.map((t) => t.name), result, [state], parent ?? state.context).then(() => response);
   }
 

@@ -20,6 +20,8 @@ export interface ServerEngine {
   wsDisconnect(ws: WsDef, conn: WsConnection): Promise<void>;
   registerMiddleware(name: string, fn: MiddlewareFn): void;
   record(record: TelemetryRecord): void;
+  /** Whether anything stores telemetry: without it, spans are not worth building. */
+  readonly recording: boolean;
   track<T>(promise: Promise<T>): Promise<T>;
 }
 

@@ -84,7 +84,8 @@ export class ApiRoute {
     inFlight.count++;
     // One plain object for every header read below (native `get` calls cost more) and for the handler.
     const headers = request.headers.toJSON() as Record<string, string>;
-    const span = new ActiveSpan(this.spanName, "http", parseTraceparent(headers.traceparent));
+    const recording = engine.recording;
+    const span = new ActiveSpan(this.spanName, "http", parseTraceparent(headers.traceparent), recording);
     let status = 500;
     let failure: unknown;
     let retryAfter: number | undefined;
@@ -117,6 +118,7 @@ export class ApiRoute {
       if (--inFlight.count === 0 && inFlight.stopping) inFlight.drained?.();
     }
     const response = this.respond(headers.origin, span, status, body, extraHeaders, retryAfter);
+    if (!recording) return response;
     span.set("http.method", this.api.method);
     span.set("http.route", this.api.path);
     span.set("http.status_code", response.status);

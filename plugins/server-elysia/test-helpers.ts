@@ -110,6 +110,7 @@ const state: HandlerState = {
 export class FakeEngine implements ServerEngine {
   config: RohasConfig = defaultConfig();
   readonly records: TelemetryRecord[] = [];
+  readonly recording = true;
   readonly middlewares = new Map<string, MiddlewareFn>();
   readonly apiHandlers = new Map<string, ApiFn>();
   readonly wsOnMessage = new Map<string, WsFn>();

@@ -288,6 +288,8 @@ class Target:
     # An `async def` with no await point cannot suspend: it runs to completion inline,
     # without the cost of an asyncio Task.
     inline: bool = False
+    # Not a WebSocket handler and the first parameter builds no model: arguments need no work.
+    plain: bool = False
 
 
 # Opcodes of await, async for and async with (3.9 to 3.13); their absence means no suspension.
@@ -370,7 +372,8 @@ def inspect_target(location: Location, function: typing.Callable[..., typing.Any
             positional = 99
     annotations = [_model_from_annotation(hints.get(p.name, p.annotation)) for p in params]
     second_is_state = len(params) >= 2 and _state_like(params[1], hints.get(params[1].name, params[1].annotation))
-    return Target(location, function, is_async, positional, annotations, second_is_state, never_suspends(function))
+    plain = location.kind != "websocket" and (not annotations or annotations[0] is _EMPTY)
+    return Target(location, function, is_async, positional, annotations, second_is_state, never_suspends(function), plain)
 
 
 class Registry:
@@ -652,6 +655,10 @@ def arguments_for(target: Target, raw: list[typing.Any], make_state: typing.Call
     return []
 
 
+# Results that cannot be a generated `<Name>Response`, so unwrap_response has nothing to look at.
+_PLAIN_RESULTS = frozenset({dict, AttrDict, list, str, int, float, bool, type(None)})
+
+
 def unwrap_response(api_name: str, result: typing.Any) -> typing.Any:
     """A generated `<Name>Response` carries the body in `data` (see generated/api/*.py)."""
     cls = type(result)
@@ -925,28 +932,46 @@ class Worker:
             self._tasks[call_id] = task
 
     def run_inline(self, call: Call, target: Target, raw_args: list[typing.Any]) -> None:
-        """Runs a handler that cannot suspend, start to finish, in the caller's (copied) context."""
+        """Runs a handler that cannot suspend, start to finish, in the caller's (copied) context.
+
+        The hot path of the bridge: what _ok_reply, _end_call and _send_reply do is written out
+        here, since each Python-level call costs about as much as a small handler."""
         building_arguments = False
         try:
             call.started = True
             _current_call.set(call)
-            building_arguments = True
-            args = arguments_for(target, raw_args, lambda: State(self, call))
-            building_arguments = False
-            coroutine = target.function(*args)
+            if target.plain and target.positional == 1:
+                coroutine = target.function(raw_args[0] if raw_args else None)
+            else:
+                building_arguments = True
+                args = arguments_for(target, raw_args, lambda: State(self, call))
+                building_arguments = False
+                coroutine = target.function(*args)
             try:
                 coroutine.send(None)
             except StopIteration as stop:
-                reply = self._ok_reply(call, stop.value)
+                result = stop.value
             else:  # cannot happen for code without await points; never leave it half-run
                 coroutine.close()
                 raise RuntimeError(f"handler {call.name!r} suspended although it has no await")
+            if type(result) not in _PLAIN_RESULTS and call.kind == "api":
+                result = unwrap_response(call.name, result)
+            try:
+                reply = _encode_json([call.id, result])
+            except (TypeError, ValueError, RecursionError) as error:
+                raise TypeError(f"the handler's result cannot be sent as JSON: {error}") from None
         except BaseException as error:  # noqa: BLE001 - every failure goes back to the bridge
             self._end_call(call)
             self.send_bytes(self._error_frame(call, error, building_arguments))
             return
-        self._end_call(call)
-        self._send_reply(reply)
+        if self.streams_have_partial_lines:
+            for stream in self.streams:
+                stream.flush_call(call)
+        call.done = True
+        self._replies.append(reply)
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            self._loop.call_soon(self._flush)  # type: ignore[union-attr]
 
     async def run_call(self, call: Call, raw_args: list[typing.Any]) -> None:
         building_arguments = False
@@ -978,7 +1003,7 @@ class Worker:
 
     def _ok_reply(self, call: Call, result: typing.Any) -> str:
         """`[id, result]` as JSON: one entry of a replies frame."""
-        if call.kind == "api":
+        if type(result) not in _PLAIN_RESULTS and call.kind == "api":
             result = unwrap_response(call.name, result)
         try:
             return _encode_json([call.id, result])

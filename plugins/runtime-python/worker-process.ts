@@ -161,6 +161,7 @@ export class PythonWorker {
     return this.pending.size;
   }
 
+  /** Resolves with the handler's result; Python's None arrives as undefined. */
   call(ref: HandlerRef, args: unknown[], state: HandlerState | undefined, timeoutMs: number): Promise<unknown> {
     if (!this.usable) return Promise.reject(this.crashError(ref, "was stopping when the call came"));
     const id = ++this.nextId;
@@ -307,7 +308,7 @@ export class PythonWorker {
         const call = this.take(entry[0]);
         if (!call) continue;
         if (call.failure !== undefined) call.reject(call.failure);
-        else call.resolve(entry[1]);
+        else call.resolve(entry[1] ?? undefined); // None: "returned nothing"
       }
       return;
     }

@@ -101,22 +101,23 @@ def _json_default(value: typing.Any) -> typing.Any:
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
-def _make_encode() -> typing.Callable[[typing.Any], str]:
-    """A reusable JSON encoder. The C encoder is built once (json.dumps builds one per call);
-    without a markers dict it skips cycle checks, and a cycle ends in RecursionError."""
+def _make_iterencode() -> typing.Callable[[typing.Any, int], typing.Sequence[str]]:
+    """A reusable JSON encoder returning chunks to join. The C encoder is built once (json.dumps
+    builds one per call); without a markers dict it skips cycle checks, and a cycle ends in
+    RecursionError."""
     make = getattr(json.encoder, "c_make_encoder", None)
     if make is None:  # pure-Python json: fall back to the standard encoder
-        return json.JSONEncoder(default=_json_default, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode
-    iterencode = make(None, _json_default, json.encoder.encode_basestring, None, ":", ",", False, False, False)
-    join = "".join
-
-    def encode(value: typing.Any) -> str:
-        return join(iterencode(value, 0))
-
-    return encode
+        encode = json.JSONEncoder(default=_json_default, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode
+        return lambda value, _level: (encode(value),)
+    return make(None, _json_default, json.encoder.encode_basestring, None, ":", ",", False, False, False)  # type: ignore[no-any-return]
 
 
-_encode_json = _make_encode()
+_iterencode = _make_iterencode()
+_join = "".join
+
+
+def _encode_json(value: typing.Any) -> str:
+    return _join(_iterencode(value, 0))
 
 
 def encode_frame(message: typing.Any) -> bytes:
@@ -382,6 +383,8 @@ class Registry:
     def __init__(self, src_dir: Path) -> None:
         self.src_dir = src_dir
         self._targets: dict[tuple[str, str], Target] = {}
+        # Read-only view for the hot path, which looks targets up without a method call.
+        self.targets: typing.Mapping[tuple[str, str], Target] = self._targets
 
     def cached(self, kind: str, name: str) -> Target | None:
         return self._targets.get((kind, name))
@@ -883,9 +886,7 @@ class Worker:
             self._write_now(encode_frame({"t": "rx", "upto": last_call}))
         for frame in frames:
             if type(frame) is list:
-                start = self.start_call
-                for call_id, kind, name, args, trace_id, span_id in frame:
-                    start(call_id, kind, name, args, trace_id, span_id)
+                self.start_calls(frame)
             else:
                 self.dispatch(frame)
         if self._replies or self._outbox:
@@ -916,6 +917,19 @@ class Worker:
             self.begin_stop()
         else:
             self.log(None, "warn", f"unknown frame type {kind!r} ignored", None, "worker")
+
+    def start_calls(self, entries: list[list[typing.Any]]) -> None:
+        """Starts a batch of calls; start_call written out for the inline ones (the hot path)."""
+        if self._loop is None:
+            raise RuntimeError("dispatch before serve()")
+        targets = self.registry.targets
+        run_inline = self.run_inline
+        for call_id, kind, name, args, trace_id, span_id in entries:
+            target = targets.get((kind, name))
+            if target is not None and target.inline:
+                _copy_context().run(run_inline, Call(call_id, kind, name, trace_id or "", span_id or ""), target, args or [])
+            else:
+                self.start_call(call_id, kind, name, args, trace_id, span_id)
 
     def start_call(self, call_id: int, kind: str, name: str, args: list[typing.Any] | None, trace_id: str | None, span_id: str | None) -> None:
         """Starts one call: inline when its handler cannot suspend, else as an asyncio Task."""
@@ -957,7 +971,7 @@ class Worker:
             if type(result) not in _PLAIN_RESULTS and call.kind == "api":
                 result = unwrap_response(call.name, result)
             try:
-                reply = _encode_json([call.id, result])
+                reply = _join(_iterencode([call.id, result], 0))
             except (TypeError, ValueError, RecursionError) as error:
                 raise TypeError(f"the handler's result cannot be sent as JSON: {error}") from None
         except BaseException as error:  # noqa: BLE001 - every failure goes back to the bridge

@@ -98,9 +98,8 @@ export class ApiRoute {
       }
       const requestBody = this.readsBody ? await this.readBody(request, headers) : undefined;
       const queryParams = this.readQuery(request.url);
-      const response = await engine.track(
-        engine.callApi(this.api, { params: params ?? {}, queryParams, body: requestBody, headers }, span.context),
-      );
+      // Not `engine.track`ed: the server's own in-flight count (drained before the engine closes) covers it.
+      const response = await engine.callApi(this.api, { params: params ?? {}, queryParams, body: requestBody, headers }, span.context);
       status = response.status;
       body = response.body;
       extraHeaders = response.headers;

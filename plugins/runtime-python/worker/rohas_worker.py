@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import collections
 import contextvars
 import dataclasses
 import datetime
@@ -53,6 +54,7 @@ import json
 import logging
 import os
 import platform
+import queue
 import re
 import struct
 import sys
@@ -464,7 +466,7 @@ def _last_user_frame(tb: typing.Any) -> tuple[str, int] | None:
 
 
 # Frames that only carry a call to the handler: this module, and the thread a plain `def` runs in.
-_PLUMBING_FILES = {__file__, concurrent.futures.thread.__file__}
+_PLUMBING_FILES = {__file__, concurrent.futures.thread.__file__, threading.__file__}
 
 
 def format_traceback(error: BaseException) -> str:
@@ -750,6 +752,49 @@ class LoggingHandler(logging.Handler):
 # The worker
 
 
+class SyncRunner:
+    """Runs plain `def` handlers on threads, so a blocking one does not stop the loop.
+
+    Cheaper than loop.run_in_executor, which costs a Future pair and a wake-up of the loop
+    per call: jobs go through a C queue to long-lived threads, which post their outcomes
+    through Worker.post (one wake-up per burst, in order with the call's own log frames)."""
+
+    def __init__(self, post: typing.Callable[..., None], finish: typing.Callable[..., None], max_threads: int) -> None:
+        self._post = post
+        self._finish = finish
+        self._max_threads = max_threads
+        self._jobs: queue.SimpleQueue[typing.Any] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._threads = 0
+        self._idle = 0  # threads waiting for a job, minus jobs queued for them
+
+    def submit(self, call: Call, context: contextvars.Context, function: typing.Callable[..., typing.Any], args: list[typing.Any]) -> None:
+        with self._lock:
+            self._idle -= 1
+            start = self._idle < 0 and self._threads < self._max_threads
+            if start:
+                self._threads += 1
+                self._idle += 1  # the new thread takes this job
+        self._jobs.put((call, context, function, args))
+        if start:
+            threading.Thread(target=self._serve, name=f"rohas-sync-handler-{self._threads}", daemon=True).start()
+
+    def _serve(self) -> None:
+        jobs = self._jobs
+        post = self._post
+        finish = self._finish
+        while True:
+            call, context, function, args = jobs.get()
+            try:
+                outcome = (True, context.run(function, *args))
+            except BaseException as error:  # noqa: BLE001 - every failure goes back to the bridge
+                outcome = (False, error)
+            post(finish, call, *outcome)
+            del call, context, function, args, outcome
+            with self._lock:
+                self._idle += 1
+
+
 class _FrameProtocol(asyncio.Protocol):
     def __init__(self, worker: Worker) -> None:
         self._worker = worker
@@ -788,6 +833,12 @@ class Worker:
         self._eager = False
         self._stopped: asyncio.Future[None] | None = None
         self._executor = ThreadPoolExecutor(thread_name_prefix="rohas-sync-handler")
+        self._sync = SyncRunner(self.post, self._finish_threaded, min(32, (os.cpu_count() or 1) + 4))
+        # Plain `def` calls running on a SyncRunner thread.
+        self._threaded: dict[int, Call] = {}
+        # Callbacks posted from other threads, run on the loop in the order they were posted.
+        self._posted: collections.deque[tuple[typing.Callable[..., None], tuple[typing.Any, ...]]] = collections.deque()
+        self._post_pending = False
         self.streams: list[CapturedStream] = []
         # Set by a CapturedStream holding a line without its newline yet; saves two calls per call.
         self.streams_have_partial_lines = False
@@ -811,7 +862,7 @@ class Worker:
             self.write_out(frame)
             return
         if threading.get_ident() != self._loop_thread:
-            self._loop.call_soon_threadsafe(self.send_bytes, frame)
+            self.post(self.send_bytes, frame)
             return
         if self._replies:
             self._close_replies()  # frames leave in the order they were sent
@@ -819,6 +870,25 @@ class Worker:
         if not self._flush_scheduled:
             self._flush_scheduled = True
             self._loop.call_soon(self._flush)
+
+    def post(self, callback: typing.Callable[..., None], *args: typing.Any) -> None:
+        """Runs callback(*args) on the loop; from any thread. Waking the loop costs a syscall,
+        so a burst of posts shares one wake-up."""
+        self._posted.append((callback, args))
+        if not self._post_pending:
+            self._post_pending = True
+            self._loop.call_soon_threadsafe(self._run_posted)  # type: ignore[union-attr]
+
+    def _run_posted(self) -> None:
+        # Reset before draining: a post that saw the flag set is drained below.
+        self._post_pending = False
+        posted = self._posted
+        while posted:
+            callback, args = posted.popleft()
+            try:
+                callback(*args)
+            except Exception as error:  # noqa: BLE001 - one failure must not strand the others
+                os.write(2, f"rohas worker: {type(error).__name__}: {error}\n".encode())
 
     def _send_reply(self, reply: str) -> None:
         """Queues an encoded `[id, result]` (loop thread only: replies come from calls on the loop)."""
@@ -899,6 +969,14 @@ class Worker:
             trace = frame.get("trace") or {}
             self.start_call(frame["id"], frame["kind"], frame["name"], frame.get("args"), trace.get("traceId"), trace.get("spanId"))
         elif kind == "cancel":
+            threaded = self._threaded.pop(frame["id"], None)
+            if threaded is not None:
+                # A thread cannot be stopped: answer now; its outcome is dropped when it comes.
+                threaded.timed_out = True
+                self._end_call(threaded)
+                self.send_bytes(self._error_frame(threaded, asyncio.CancelledError(), False))
+                self._check_stopped()
+                return
             cancelled = self._calls.get(frame["id"])
             running = self._tasks.get(frame["id"])
             if cancelled is not None and running is not None:
@@ -937,13 +1015,67 @@ class Worker:
             raise RuntimeError("dispatch before serve()")
         call = Call(call_id, kind, name, trace_id or "", span_id or "")
         target = self.registry.cached(kind, name)
-        if target is not None and target.inline:
-            _copy_context().run(self.run_inline, call, target, args or [])
-            return
+        if target is not None:
+            if target.inline:
+                _copy_context().run(self.run_inline, call, target, args or [])
+                return
+            if not target.is_async:
+                self.start_threaded(call, target, args or [])
+                return
         self._calls[call_id] = call
         task = self._new_task(self.run_call(call, args or []))
         if not task.done():  # an eager task (Python 3.12+) may already have finished
             self._tasks[call_id] = task
+
+    def start_threaded(self, call: Call, target: Target, raw_args: list[typing.Any]) -> None:
+        """A plain `def`: arguments built here, the function run on a SyncRunner thread."""
+        call.started = True
+        try:
+            args = arguments_for(target, raw_args, lambda: State(self, call))
+        except BaseException as error:  # noqa: BLE001 - the request does not fit the handler's model
+            self._end_call(call)
+            self.send_bytes(self._error_frame(call, error, True))
+            return
+        context = _copy_context()
+        context.run(_current_call.set, call)
+        self._threaded[call.id] = call
+        self._sync.submit(call, context, target.function, args)
+
+    def _finish_threaded(self, call: Call, ok: bool, value: typing.Any) -> None:
+        if self._threaded.pop(call.id, None) is None:
+            return  # answered already: it ran over its timeout
+        if ok and inspect.isawaitable(value):  # a plain def that returned a coroutine
+            self._calls[call.id] = call
+            task = self._new_task(self._await_then_reply(call, value))
+            if not task.done():
+                self._tasks[call.id] = task
+            return
+        if ok:
+            try:
+                reply = self._ok_reply(call, value)
+            except BaseException as error:  # noqa: BLE001
+                ok, value = False, error
+        self._end_call(call)
+        if ok:
+            self._send_reply(reply)
+        else:
+            self.send_bytes(self._error_frame(call, value, False))
+        self._check_stopped()
+
+    async def _await_then_reply(self, call: Call, awaitable: typing.Any) -> None:
+        try:
+            reply = self._ok_reply(call, await awaitable)
+        except BaseException as error:  # noqa: BLE001
+            self._end_call(call)
+            self.send_bytes(self._error_frame(call, error, False))
+        else:
+            self._end_call(call)
+            self._send_reply(reply)
+        self._check_stopped()
+
+    def _check_stopped(self) -> None:
+        if self._stopping and not self._tasks and not self._threaded and self._stopped is not None and not self._stopped.done():
+            self._stopped.set_result(None)
 
     def run_inline(self, call: Call, target: Target, raw_args: list[typing.Any]) -> None:
         """Runs a handler that cannot suspend, start to finish, in the caller's (copied) context.
@@ -1012,8 +1144,7 @@ class Worker:
         else:
             self._end_call(call)
             self._send_reply(reply)
-        if self._stopping and not self._tasks and self._stopped is not None and not self._stopped.done():
-            self._stopped.set_result(None)
+        self._check_stopped()
 
     def _ok_reply(self, call: Call, result: typing.Any) -> str:
         """`[id, result]` as JSON: one entry of a replies frame."""
@@ -1058,8 +1189,7 @@ class Worker:
     def begin_stop(self) -> None:
         """No more input: finish in-flight calls, then let serve() return."""
         self._stopping = True
-        if not self._tasks and self._stopped is not None and not self._stopped.done():
-            self._stopped.set_result(None)
+        self._check_stopped()
 
     def fatal(self, reason: str) -> None:
         os.write(2, f"rohas worker: protocol error: {reason}\n".encode())

@@ -376,7 +376,10 @@ def test_unannotated_arguments_read_as_dicts_and_attributes() -> None:
 # running handlers in-process
 
 
-def test_async_handlers_run_concurrently_and_sync_ones_do_not_block_the_loop(tmp_path: Path) -> None:
+# "first calls": handlers imported by the call itself; "imported": already resolved, as after
+# preload, so plain defs go straight to the worker's threads.
+@pytest.mark.parametrize("imported", [False, True], ids=["first calls", "imported"])
+def test_async_handlers_run_concurrently_and_sync_ones_do_not_block_the_loop(tmp_path: Path, imported: bool) -> None:
     src = write_project(
         tmp_path,
         {
@@ -389,6 +392,9 @@ def test_async_handlers_run_concurrently_and_sync_ones_do_not_block_the_loop(tmp
     async def scenario() -> float:
         harness = InProcess(src)
         await harness.start()
+        if imported:
+            harness.worker.registry.resolve("api", "Slow")
+            harness.worker.registry.resolve("api", "Blocking")
         started = time.monotonic()
         ids = [harness.call("api", "Slow", {"n": i}) for i in range(20)]
         ids += [harness.call("api", "Blocking", {}) for _ in range(3)]
@@ -400,6 +406,44 @@ def test_async_handlers_run_concurrently_and_sync_ones_do_not_block_the_loop(tmp
 
     # 20 x 0.5 s async plus 3 x 0.5 s blocking: about 0.5 s when they overlap, 11.5 s if not.
     assert asyncio.run(scenario()) < 3.0
+
+
+def test_plain_def_on_a_thread_logs_before_it_replies_and_times_out_at_once(tmp_path: Path) -> None:
+    src = write_project(
+        tmp_path,
+        {
+            "handlers/api/chatty.py": """
+                def handle_chatty(req, state):
+                    for n in range(20):
+                        state.logger.info(f"line {n}")
+                    return req["n"]
+            """,
+            "handlers/api/stuck.py": "import time\ndef handle_stuck(req):\n    time.sleep(0.6)\n    return 'late'\n",
+        },
+    )
+    use_src(src)
+
+    async def scenario() -> None:
+        harness = InProcess(src)
+        await harness.start()
+        harness.worker.registry.resolve("api", "Chatty")
+        harness.worker.registry.resolve("api", "Stuck")
+        ids = [harness.call("api", "Chatty", {"n": n}) for n in range(10)]
+        for n, call_id in enumerate(ids):
+            assert (await harness.reply(call_id))["result"] == n
+            mine = [f for f in harness.frames if f.get("id") == call_id]
+            assert [f.get("msg") for f in mine] == [f"line {i}" for i in range(20)] + [None]
+        stuck = harness.call("api", "Stuck", {})
+        await asyncio.sleep(0.05)
+        started = time.monotonic()
+        harness.worker.dispatch({"t": "cancel", "id": stuck})
+        reply = await harness.reply(stuck)
+        assert time.monotonic() - started < 0.3
+        assert reply["t"] == "err" and reply["error"]["type"] == "TimeoutError"
+        await asyncio.sleep(0.8)  # the thread finished meanwhile: its late result is dropped
+        assert len(harness.for_call(stuck, "ok")) == 0 and len(harness.for_call(stuck, "err")) == 1
+
+    asyncio.run(scenario())
 
 
 def test_logger_trigger_event_and_set_payload_reach_the_bridge_in_order(tmp_path: Path) -> None:

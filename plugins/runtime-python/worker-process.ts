@@ -5,6 +5,9 @@
  * in-flight calls when it dies.
  */
 import type { Subprocess } from "bun";
+import { closeSync, mkdirSync, openSync, readSync, unlinkSync, writeSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { HandlerError, type HandlerRef, type HandlerState, type LogLevel } from "../../core/runtime.ts";
 import { FrameBatch, FrameDecoder } from "./framing.ts";
 
@@ -121,6 +124,9 @@ export class PythonWorker {
   /** Its stdin has been closed: it exits once the calls it has are done. */
   private stdinClosed = false;
   private readonly stderrTail: string[] = [];
+  /** The worker's ack file (see createAckFile): the id of the last call it read. */
+  private ackFd?: number;
+  private ackPath?: string;
   private markReady!: () => void;
   private failReady!: (error: Error) => void;
 
@@ -133,13 +139,24 @@ export class PythonWorker {
       this.failReady = reject;
     });
     this.ready.catch(() => undefined);
-    this.proc = Bun.spawn([options.interpreter, "-u", options.script, "--src", options.srcDir], {
-      cwd: options.projectDir,
-      env: { ...process.env, PYTHONUNBUFFERED: "1", PYTHONIOENCODING: "utf-8", ...options.env },
-      stdin: "pipe",
-      stdout: "pipe",
-      stderr: "pipe",
-    });
+    const ack = createAckFile();
+    this.ackFd = ack?.fd;
+    this.ackPath = ack?.path;
+    const ackArgs = ack ? ["--ack", ack.path] : [];
+    try {
+      this.proc = Bun.spawn([options.interpreter, "-u", options.script, "--src", options.srcDir, ...ackArgs], {
+        cwd: options.projectDir,
+        env: { ...process.env, PYTHONUNBUFFERED: "1", PYTHONIOENCODING: "utf-8", ...options.env },
+        stdin: "pipe",
+        stdout: "pipe",
+        stderr: "pipe",
+      });
+    } catch (error) {
+      // The interpreter cannot be run at all: leave no ack file behind.
+      this.removeAckPath();
+      this.readAck();
+      throw error;
+    }
     this.pid = this.proc.pid;
     const reading = Promise.all([this.readFrames(), this.readStderr()]);
     void this.proc.exited.then(async () => {
@@ -350,6 +367,7 @@ export class PythonWorker {
         return;
       case "ready":
         this.isReady = true;
+        this.removeAckPath(); // the worker has it mapped; nothing is left behind if we die
         this.markReady();
         return;
       default:
@@ -405,7 +423,34 @@ export class PythonWorker {
     this.events.onLog({ level: "warn", message: line, source: `python:${this.pid}` });
   }
 
+  private removeAckPath(): void {
+    if (!this.ackPath) return;
+    try {
+      unlinkSync(this.ackPath);
+    } catch {
+      // already gone
+    }
+    this.ackPath = undefined;
+  }
+
+  /** The last call id the worker acknowledged through its ack file, 0 without one. */
+  private readAck(): number {
+    if (this.ackFd === undefined) return 0;
+    const bytes = new Uint8Array(8);
+    try {
+      readSync(this.ackFd, bytes, 0, 8, 0);
+      return Number(new DataView(bytes.buffer).getBigUint64(0, true));
+    } catch {
+      return 0;
+    } finally {
+      closeSync(this.ackFd);
+      this.ackFd = undefined;
+    }
+  }
+
   private handleExit(): void {
+    this.removeAckPath();
+    this.receivedUpTo = Math.max(this.receivedUpTo, this.readAck());
     const signal = this.proc.signalCode == null ? null : String(this.proc.signalCode);
     const code = this.proc.exitCode;
     const beforeReady = !this.isReady;
@@ -431,5 +476,27 @@ export class PythonWorker {
   private crashError(ref: HandlerRef, what: string): HandlerError {
     const tail = this.stderrTail.join("\n").trim();
     return new HandlerError(`python worker ${this.pid} ${what}`, ref, "WorkerCrashed", tail || undefined);
+  }
+}
+
+let ackFiles = 0;
+
+/**
+ * An 8-byte file the worker maps into memory and stores the id of the last call it read in,
+ * before starting those calls: unlike an `rx` frame this costs no syscall and no wake-up of
+ * the bridge per batch, and the value survives the worker being killed (docs/decisions/008).
+ * Undefined when no file can be made; the worker then sends `rx` frames.
+ */
+function createAckFile(): { fd: number; path: string } | undefined {
+  const uid = typeof process.getuid === "function" ? process.getuid() : "user";
+  const dir = join(tmpdir(), `rohas-${uid}`);
+  const path = join(dir, `ack-${process.pid}-${++ackFiles}-${Math.random().toString(36).slice(2)}`);
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const fd = openSync(path, "wx+", 0o600);
+    writeSync(fd, new Uint8Array(8));
+    return { fd, path };
+  } catch {
+    return undefined;
   }
 }

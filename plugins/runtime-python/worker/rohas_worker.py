@@ -31,6 +31,7 @@ Worker -> bridge
   {"t": "payload", "id": 1, "event": "UserCreated", "payload": ...}
   {"t": "resolved", "id": 2, "problems": [...]}
   {"t": "rx", "upto": 7}                      calls up to id 7 were read; sent before they start
+                                              (unless --ack: then the id goes to the ack file)
 
 Handler conventions are those of Rohas v0.1.0 (see DESIGN.md): snake_case files under
 src/handlers/{api,events,cron,websockets} and src/middlewares.
@@ -68,6 +69,8 @@ from pathlib import Path
 
 PROTOCOL_VERSION = 2
 HEADER = struct.Struct(">I")
+# The id of the last call read, little-endian, in the --ack file.
+_ACK = struct.Struct("<Q")
 # A frame larger than this means the stream is out of step, not that a handler got a big request.
 MAX_FRAME = 1 << 30
 
@@ -844,6 +847,9 @@ class Worker:
         self.streams_have_partial_lines = False
         # Tests swap this to capture frames without a pipe.
         self.write_out: typing.Callable[[bytes], None] = self._write_fd
+        # With --ack: a shared mapping of the bridge's ack file. A store there needs no syscall and
+        # wakes nobody, and it survives this process being killed: the bridge reads it after.
+        self.ack: typing.Any = None
 
     # -- output ------------------------------------------------------------------------------
 
@@ -952,8 +958,11 @@ class Worker:
             elif frame.get("t") == "call":
                 last_call = frame["id"]
         if last_call:
-            self._flush()  # keep frames in order: anything queued goes first
-            self._write_now(encode_frame({"t": "rx", "upto": last_call}))
+            if self.ack is not None:
+                _ACK.pack_into(self.ack, 0, last_call)
+            else:
+                self._flush()  # keep frames in order: anything queued goes first
+                self._write_now(encode_frame({"t": "rx", "upto": last_call}))
         for frame in frames:
             if type(frame) is list:
                 self.start_calls(frame)
@@ -1232,6 +1241,7 @@ def main(argv: list[str]) -> int:
 
     parser = argparse.ArgumentParser(prog="rohas_worker", description="Rohas Python handler worker")
     parser.add_argument("--src", required=True, help="the project's source directory (put on sys.path)")
+    parser.add_argument("--ack", help="an 8-byte file where calls read are acknowledged instead of rx frames")
     options = parser.parse_args(argv)
 
     # The protocol gets private copies of stdin/stdout; fd 0 reads nothing, fd 1 goes to stderr.
@@ -1252,6 +1262,11 @@ def main(argv: list[str]) -> int:
         sys.path.append(str(src_dir / folder))
 
     worker = Worker(src_dir, out_fd)
+    if options.ack:
+        import mmap
+
+        with open(options.ack, "r+b") as ack_file:
+            worker.ack = mmap.mmap(ack_file.fileno(), _ACK.size)
     _install_capture(worker)
     asyncio.run(worker.serve(in_fd))
     return 0

@@ -97,9 +97,9 @@ class InProcess:
 class Subprocess:
     """The worker as a real process, spoken to over pipes like the bridge does."""
 
-    def __init__(self, src: Path, python: str = sys.executable) -> None:
+    def __init__(self, src: Path, python: str = sys.executable, extra: tuple[str, ...] = ()) -> None:
         self.proc = subprocess.Popen(
-            [python, "-u", str(WORKER), "--src", str(src)],
+            [python, "-u", str(WORKER), "--src", str(src), *extra],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -656,6 +656,26 @@ def test_calls_are_acknowledged_before_any_of_them_starts(tmp_path: Path, wire: 
         assert sorted(kinds[1:]) == [("ok", 1), ("ok", 2), ("ok", 3)]
     finally:
         worker.close()
+
+
+def test_with_an_ack_file_calls_are_acknowledged_there_before_any_of_them_starts(tmp_path: Path) -> None:
+    ack = tmp_path / "ack"
+    ack.write_bytes(bytes(8))
+    # Each call reports what the ack file said while it ran.
+    src = write_project(tmp_path, {"handlers/api/peek.py": f"def handle_peek(req):\n    return int.from_bytes(open({str(ack)!r}, 'rb').read(), 'little')\n"})
+    worker = Subprocess(src, extra=("--ack", str(ack)))
+    try:
+        assert worker.proc.stdin is not None
+        worker.proc.stdin.write(rw.encode_frame([[n, "api", "Peek", [{}], "t", "s"] for n in (1, 2, 3)]))
+        worker.proc.stdin.flush()
+        assert [worker.reply(n)["result"] for n in (1, 2, 3)] == [3, 3, 3]
+        worker.proc.stdin.write(rw.encode_frame([[4, "api", "Peek", [{}], "t", "s"]]))
+        worker.proc.stdin.flush()
+        assert worker.reply(4)["result"] == 4
+        assert not [f for f in worker.arrivals if f["t"] == "rx"]  # no frame, no wake-up of the bridge
+    finally:
+        worker.close()
+    assert int.from_bytes(ack.read_bytes(), "little") == 4  # still there once the process is gone
 
 
 def test_results_of_calls_that_return_together_share_one_frame(tmp_path: Path) -> None:

@@ -17,6 +17,7 @@ if (await brokerAvailable("kafka", 9092)) {
           connectTimeoutMs: 3_000,
           sessionTimeoutMs: 6_000,
           drainTimeoutMs: 300,
+          maxMessageBytes: 1_048_588,
         });
         await adapter.connect();
         return adapter;

@@ -49,7 +49,9 @@ export async function restartBrokerMidStream(options: FaultOptions): Promise<Fau
     event,
     async (message) => {
       const n = (message.payload as { n: number }).n;
-      if (seen[n]++ === 0) handled++;
+      const before = seen[n]!;
+      seen[n] = before + 1;
+      if (before === 0) handled++;
     },
     { group: "fault", concurrency: 32, retry: { maxAttempts: 5, backoffMs: 50, maxBackoffMs: 1_000 } },
   );

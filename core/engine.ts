@@ -92,6 +92,9 @@ export class Engine {
   private idleWaiters: (() => void)[] = [];
   private telemetryOn = false;
   private stopped = false;
+  /** Metric label sets, one per handler or event, reused by every record (stores may key series by identity). */
+  private readonly handlerLabels = new Map<string, Record<string, string>>();
+  private readonly eventLabels = new Map<string, Record<string, string>>();
 
   constructor(
     readonly rohas: Rohas,
@@ -241,6 +244,19 @@ export class Engine {
     if (this.telemetryOn) this.rohas.hooks.record.call({ type: "metric", metric: { time: Date.now(), name, kind, value, labels } });
   }
 
+  private labelsOfHandler(ref: HandlerRef): Record<string, string> {
+    // Keyed by name first: names are unique within a kind, and kinds rarely share a name.
+    let labels = this.handlerLabels.get(ref.name);
+    if (labels === undefined || labels.kind !== ref.kind) this.handlerLabels.set(ref.name, (labels = Object.freeze({ handler: ref.name, kind: ref.kind })));
+    return labels;
+  }
+
+  private labelsOfEvent(event: string): Record<string, string> {
+    let labels = this.eventLabels.get(event);
+    if (labels === undefined) this.eventLabels.set(event, (labels = Object.freeze({ event })));
+    return labels;
+  }
+
   /** In-flight accounting so `stop` can drain: a counter, not a set, since it runs for every request. */
   track<T>(promise: Promise<T>): Promise<T> {
     this.inFlight++;
@@ -335,7 +351,7 @@ export class Engine {
   private invocationDone(ref: HandlerRef, span: ActiveSpan, state: InvocationState, result: unknown): Invoked {
     if (this.telemetryOn && span.timed) {
       this.recordSpan(span);
-      this.metric("handler_duration_ms", "histogram", Date.now() - span.startTime, { handler: ref.name, kind: ref.kind });
+      this.metric("handler_duration_ms", "histogram", Date.now() - span.startTime, this.labelsOfHandler(ref));
     }
     return { result, state };
   }
@@ -489,7 +505,7 @@ export class Engine {
       if (this.telemetryOn) {
         span.set("event.name", event);
         this.recordSpan(span);
-        this.metric("events_published", "counter", 1, { event });
+        this.metric("events_published", "counter", 1, this.labelsOfEvent(event));
       }
     } catch (error) {
       span.set("event.name", event);
@@ -540,7 +556,7 @@ export class Engine {
     const span = new ActiveSpan(timed ? `event ${event.name}` : event.name, "consume", contextFromHeaders(message.headers), timed);
     if (timed) {
       span.set("event.name", event.name).set("message.attempt", message.attempt);
-      this.metric("events_consumed", "counter", 1, { event: event.name });
+      this.metric("events_consumed", "counter", 1, this.labelsOfEvent(event.name));
     }
     const envelope: EventEnvelope = {
       event: event.name,
@@ -617,7 +633,7 @@ export class Engine {
   }
 
   private failDelivery(event: EventDef, span: ActiveSpan, error: unknown): never {
-    this.metric("events_failed", "counter", 1, { event: event.name });
+    this.metric("events_failed", "counter", 1, this.labelsOfEvent(event.name));
     this.recordSpan(span, error);
     throw error;
   }

@@ -53,6 +53,7 @@ export interface MetricRecord {
   name: string;
   kind: "counter" | "histogram";
   value: number;
+  /** Often one object shared by every record of a series: read it, never change it. */
   labels?: Record<string, string>;
 }
 

@@ -67,13 +67,59 @@ export function newBucket(metric: MetricRecord, time: number): MetricBucket {
   };
 }
 
-/** Adds one metric sample to the bucket of its series and interval (created on first use). */
-export function aggregateInto(buckets: Map<string, MetricBucket>, metric: MetricRecord): void {
+/** Adds one metric sample to the bucket of its series and interval (created on first use); returns that bucket. */
+export function aggregateInto(buckets: Map<string, MetricBucket>, metric: MetricRecord): MetricBucket {
   const time = bucketStart(metric.time);
   const id = `${metric.name}\u0000${time}\u0000${labelKey(metric.labels)}`;
   let bucket = buckets.get(id);
   if (!bucket) buckets.set(id, (bucket = newBucket(metric, time)));
   addSample(bucket, metric.value);
+  return bucket;
+}
+
+/** Label objects remembered between two takes; beyond this, samples take the keyed path. */
+const MAX_REMEMBERED_LABELS = 10_000;
+
+/**
+ * Sums samples into buckets between flushes. The engine reuses one labels
+ * object per series, so a sample whose labels object was seen since the last
+ * take finds its bucket by identity, without building the series key (which
+ * dominated the cost of recording a metric).
+ */
+export class MetricAggregator {
+  private buckets = new Map<string, MetricBucket>();
+  private byLabels = new Map<object, Map<string, MetricBucket>>();
+
+  get size(): number {
+    return this.buckets.size;
+  }
+
+  add(metric: MetricRecord): void {
+    const labels = metric.labels;
+    if (labels !== undefined) {
+      const bucket = this.byLabels.get(labels)?.get(metric.name);
+      if (bucket !== undefined && metric.time >= bucket.time && metric.time < bucket.time + RESOLUTION_MS) {
+        addSample(bucket, metric.value);
+        return;
+      }
+    }
+    const bucket = aggregateInto(this.buckets, metric);
+    if (labels === undefined) return;
+    let byName = this.byLabels.get(labels);
+    if (byName === undefined) {
+      if (this.byLabels.size >= MAX_REMEMBERED_LABELS) return;
+      this.byLabels.set(labels, (byName = new Map()));
+    }
+    byName.set(metric.name, bucket);
+  }
+
+  /** The buckets summed so far; the aggregator starts empty again. */
+  take(): MetricBucket[] {
+    const out = [...this.buckets.values()];
+    this.buckets = new Map();
+    this.byLabels = new Map();
+    return out;
+  }
 }
 
 export function addSample(bucket: MetricBucket, value: number): void {

@@ -38,13 +38,14 @@ export class TraceSampler {
 }
 
 /**
- * A well-mixed 32-bit hash of the whole id (FNV-1a, then murmur3's finaliser):
- * the engine's trace ids share a per-process prefix and differ in their last
- * digits, so no slice of them alone is a fair draw.
+ * A well-mixed 32-bit hash (FNV-1a, then murmur3's finaliser) of the id's last
+ * 16 characters: W3C trace ids carry their randomness on the right, and the
+ * engine's own ids share a per-process prefix and count in their last digits.
+ * Half the id is half the work, and it runs for every span.
  */
 export function hashId(id: string): number {
   let h = 0x811c9dc5;
-  for (let i = 0; i < id.length; i++) {
+  for (let i = Math.max(0, id.length - 16); i < id.length; i++) {
     h ^= id.charCodeAt(i);
     h = Math.imul(h, 0x01000193);
   }

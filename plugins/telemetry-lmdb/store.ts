@@ -20,7 +20,7 @@ import type {
   TraceSummary,
 } from "../../core/telemetry-query.ts";
 import type { LogRecord, SpanRecord, TelemetryRecord } from "../../core/telemetry.ts";
-import { aggregateInto, bucketStart, labelKey, mergeBucket, RESOLUTION_MS, toPoint, type MetricBucket } from "./metric-buckets.ts";
+import { bucketStart, labelKey, MetricAggregator, mergeBucket, RESOLUTION_MS, toPoint, type MetricBucket } from "./metric-buckets.ts";
 import { parseTraceparent } from "../../core/tracing.ts";
 import { HeldTraces } from "./held-traces.ts";
 import { TraceSampler } from "./sampler.ts";
@@ -84,7 +84,7 @@ export class TelemetryStore implements TelemetryQuery {
 
   private buffer: TelemetryRecord[] = [];
   /** Metrics are summed as they arrive: a flush carries one bucket per series and interval, not every sample. */
-  private buckets = new Map<string, MetricBucket>();
+  private readonly metrics = new MetricAggregator();
   private pendingSamples = 0;
   private readonly sampler: TraceSampler;
   private readonly held: HeldTraces;
@@ -147,7 +147,7 @@ export class TelemetryStore implements TelemetryQuery {
   record(record: TelemetryRecord): void {
     if (this.closed || !this.wanted(record)) return;
     if (record.type === "metric") {
-      aggregateInto(this.buckets, record.metric);
+      this.metrics.add(record.metric);
       this.pendingSamples++;
       return;
     }
@@ -199,7 +199,7 @@ export class TelemetryStore implements TelemetryQuery {
   /** Writes what is buffered now (after any flush in progress). Never rejects. */
   flush(): Promise<void> {
     if (this.flushing) return this.flushing;
-    if (this.buffer.length === 0 && this.buckets.size === 0) return Promise.resolve();
+    if (this.buffer.length === 0 && this.metrics.size === 0) return Promise.resolve();
     const flushing = this.writeBatch().finally(() => {
       this.flushing = undefined;
     });
@@ -209,16 +209,15 @@ export class TelemetryStore implements TelemetryQuery {
 
   /** Flushes until nothing is pending. */
   async drain(): Promise<void> {
-    while (this.flushing || this.buffer.length > 0 || this.buckets.size > 0) await this.flush();
+    while (this.flushing || this.buffer.length > 0 || this.metrics.size > 0) await this.flush();
   }
 
   private async writeBatch(): Promise<void> {
     const target = this.target ?? (await this.targetReady);
     const batch = this.buffer;
-    const buckets = [...this.buckets.values()];
+    const buckets = this.metrics.take();
     const count = batch.length + this.pendingSamples;
     this.buffer = [];
-    this.buckets = new Map();
     this.pendingSamples = 0;
     this.counters.flushes++;
     try {

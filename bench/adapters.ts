@@ -116,6 +116,7 @@ async function publishAll(n: number, w: number, chunk: (start: number, count: nu
 async function timed(tally: Tally, publish: () => Promise<void>, timeoutMs = 300_000): Promise<number> {
   const t0 = performance.now();
   await publish();
+  if (process.env.BENCH_DEBUG) console.log(`  published all in ${(performance.now() - t0).toFixed(0)} ms, ${tally.count} handled by then`);
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`only ${tally.count} of ${tally.n} events handled within ${timeoutMs} ms`)), timeoutMs);

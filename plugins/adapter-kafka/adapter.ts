@@ -8,7 +8,7 @@
  * `rohas.dlq.<event>` and skipped. The message key comes from `options.key`,
  * else from the payload field named by `key_field`.
  */
-import { Kafka, logLevel, type Admin, type Consumer, type Producer } from "kafkajs";
+import { Kafka, logLevel, type Admin, type Consumer, type KafkaMessage, type Producer } from "kafkajs";
 import {
   AdapterError,
   DEFAULT_RETRY,
@@ -17,6 +17,7 @@ import {
   type Message,
   type MessageHandler,
   type PublishOptions,
+  type RetryPolicy,
   type SubscribeOptions,
   type Subscription,
 } from "../../core/adapter.ts";
@@ -35,6 +36,21 @@ export interface KafkaAdapterOptions {
 }
 
 const topic = (event: string) => `rohas.${event}`;
+/** Bytes a record adds to a batch beyond its key, value and headers (varints, attributes). */
+const RECORD_OVERHEAD = 32;
+
+interface OutgoingRecord {
+  key: string | null;
+  value: string;
+  timestamp: string;
+  headers?: Record<string, string>;
+}
+
+interface Batch {
+  messages: OutgoingRecord[];
+  waiters: { resolve: () => void; reject: (error: unknown) => void }[];
+  bytes: number;
+}
 
 export class KafkaAdapter implements Adapter {
   readonly name = "kafka";
@@ -42,10 +58,10 @@ export class KafkaAdapter implements Adapter {
   private producer?: Producer;
   private admin?: Admin;
   private readonly topics = new Set<string>();
-  private readonly consumers = new Set<{ consumer: Consumer; inFlight: Set<Promise<void>> }>();
-  private sequence = 0;
-  private readonly idPrefix = crypto.randomUUID().slice(0, 8);
+  private readonly consumers = new Set<{ consumer: Consumer }>();
   private closed = false;
+  /** Publishes waiting for the end of this tick, per topic. */
+  private readonly batches = new Map<string, Batch>();
 
   constructor(private readonly options: KafkaAdapterOptions) {
     this.kafka = new Kafka({
@@ -83,26 +99,59 @@ export class KafkaAdapter implements Adapter {
     if (this.closed || !this.producer) throw new AdapterError("adapter/closed", `cannot publish ${event}: the Kafka adapter is not connected`);
     await this.ensureTopic(topic(event));
     const value = JSON.stringify(payload ?? null);
-    if (Buffer.byteLength(value) > this.options.maxMessageBytes) {
-      throw new AdapterError("adapter/payload-too-large", `event ${event}: payload is ${Buffer.byteLength(value)} bytes, over Kafka's max.message.bytes of ${this.options.maxMessageBytes}`);
+    const bytes = Buffer.byteLength(value);
+    if (bytes > this.options.maxMessageBytes) {
+      throw new AdapterError("adapter/payload-too-large", `event ${event}: payload is ${bytes} bytes, over Kafka's max.message.bytes of ${this.options.maxMessageBytes}`);
     }
     const field = this.options.keyField;
     const key = options.key ?? (field && payload && typeof payload === "object" ? (payload as Record<string, unknown>)[field] : undefined);
-    try {
-      await this.producer.send({
-        topic: topic(event),
-        acks: -1, // all in-sync replicas: acknowledged means stored
-        messages: [
-          {
-            key: key === undefined || key === null ? null : String(key),
-            value,
-            headers: { ...options.headers, "rohas-id": `${this.idPrefix}-${++this.sequence}`, "rohas-published-at": String(Date.now()) },
-          },
-        ],
-      });
-    } catch (error) {
-      throw new AdapterError("adapter/publish-failed", `publishing ${event} to Kafka at ${this.options.brokers.join(",")} failed: ${reason(error)}`, error);
+    // No Rohas headers of its own: a message's id is its topic/partition/offset (unique, and the
+    // same on every redelivery) and its publish time the record's timestamp, set here. kafkajs
+    // encodes each header into its own freshly allocated buffer, which tripled the publish cost.
+    const headers = options.headers;
+    const message: OutgoingRecord = { key: key === undefined || key === null ? null : String(key), value, timestamp: String(Date.now()) };
+    let size = bytes + (message.key?.length ?? 0) + RECORD_OVERHEAD;
+    if (headers) {
+      message.headers = headers;
+      for (const k in headers) size += k.length + headers[k]!.length + 2;
     }
+    // Publishes made in the same tick go to the broker as one produce request (acks -1: all
+    // in-sync replicas); each resolves only when the request that carried it was acknowledged.
+    return new Promise<void>((resolve, reject) => {
+      const name = topic(event);
+      let batch = this.batches.get(name);
+      if (batch && batch.bytes + size > this.options.maxMessageBytes / 2) {
+        this.batches.delete(name);
+        this.flush(event, batch);
+        batch = undefined;
+      }
+      if (!batch) {
+        const fresh: Batch = { messages: [], waiters: [], bytes: 0 };
+        this.batches.set(name, fresh);
+        batch = fresh;
+        queueMicrotask(() => {
+          if (this.batches.get(name) === fresh) this.batches.delete(name);
+          if (fresh.messages.length) this.flush(event, fresh);
+        });
+      }
+      batch.messages.push(message);
+      batch.waiters.push({ resolve, reject });
+      batch.bytes += size;
+    });
+  }
+
+  private flush(event: string, batch: Batch): void {
+    const messages = batch.messages;
+    batch.messages = [];
+    this.producer!.send({ topic: topic(event), acks: -1, messages }).then(
+      () => {
+        for (const w of batch.waiters) w.resolve();
+      },
+      (error: unknown) => {
+        const failure = new AdapterError("adapter/publish-failed", `publishing ${event} to Kafka at ${this.options.brokers.join(",")} failed: ${reason(error)}`, error);
+        for (const w of batch.waiters) w.reject(failure);
+      },
+    );
   }
 
   async subscribe(event: string, handler: MessageHandler, options: SubscribeOptions): Promise<Subscription> {
@@ -117,50 +166,33 @@ export class KafkaAdapter implements Adapter {
       heartbeatInterval: Math.max(100, Math.floor(this.options.sessionTimeoutMs / 10)),
       rebalanceTimeout: this.options.sessionTimeoutMs * 2,
     });
-    const state = { consumer, inFlight: new Set<Promise<void>>() };
+    const state = { consumer };
     this.consumers.add(state);
     await consumer.connect();
     await consumer.subscribe({ topic: topic(event), fromBeginning: true });
     const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
     await consumer.run({
       partitionsConsumedConcurrently: Math.max(1, Math.min(options.concurrency ?? 1, this.options.partitions)),
-      eachMessage: async ({ message: raw, heartbeat }) => {
+      eachMessage: async ({ topic: topicName, partition, message: raw, heartbeat }) => {
+        const rawHeaders = raw.headers;
         const headers: Record<string, string> = {};
-        for (const [k, v] of Object.entries(raw.headers ?? {})) if (!k.startsWith("rohas-") && v !== undefined) headers[k] = String(v);
-        const base: Omit<Message, "attempt"> = {
-          id: String(raw.headers?.["rohas-id"] ?? raw.offset),
+        if (rawHeaders) for (const k in rawHeaders) if (!k.startsWith("rohas-") && rawHeaders[k] !== undefined) headers[k] = String(rawHeaders[k]);
+        const first: Message = {
+          // Messages published before ids came from offsets carry a rohas-id header.
+          id: rawHeaders?.["rohas-id"] ? String(rawHeaders["rohas-id"]) : `${topicName}/${partition}/${raw.offset}`,
           event,
           payload: JSON.parse(raw.value?.toString() ?? "null"),
           headers,
+          attempt: 1,
           key: raw.key?.toString(),
-          publishedAt: Number(raw.headers?.["rohas-published-at"] ?? raw.timestamp),
+          publishedAt: Number(rawHeaders?.["rohas-published-at"] ?? raw.timestamp),
         };
-        const run = (async () => {
-          for (let attempt = 1; ; attempt++) {
-            const message: Message = { ...base, attempt };
-            try {
-              await handler(message);
-              return;
-            } catch (error) {
-              if (attempt >= retry.maxAttempts) {
-                await this.producer!.send({ topic: `rohas.dlq.${event}`, acks: -1, messages: [{ key: raw.key, value: raw.value, headers: { ...raw.headers, "rohas-error": reason(error).slice(0, 1000) } }] });
-                try {
-                  options.onDeadLetter?.(message, error);
-                } catch {
-                  // a broken dead-letter sink must not stop consuming
-                }
-                return;
-              }
-              await Bun.sleep(retryDelay(retry, attempt));
-              await heartbeat();
-            }
-          }
-        })();
-        state.inFlight.add(run);
+        // kafkajs commits this offset only after eachMessage resolved, and disconnect() waits for it.
         try {
-          await run;
-        } finally {
-          state.inFlight.delete(run);
+          await handler(first);
+          return;
+        } catch (error) {
+          await this.retryInPlace(event, first, raw, error, heartbeat, handler, retry, options);
         }
       },
     });
@@ -173,7 +205,47 @@ export class KafkaAdapter implements Adapter {
     };
   }
 
-  private async stop(state: { consumer: Consumer; inFlight: Set<Promise<void>> }): Promise<void> {
+  /** Retries a failed message in place with backoff (keeps partition order), then dead-letters it. */
+  private async retryInPlace(
+    event: string,
+    first: Message,
+    raw: KafkaMessage,
+    firstError: unknown,
+    heartbeat: () => Promise<void>,
+    handler: MessageHandler,
+    retry: RetryPolicy,
+    options: SubscribeOptions,
+  ): Promise<void> {
+    let error = firstError;
+    for (let attempt = 1; ; attempt++) {
+      const message: Message = { ...first, attempt };
+      if (attempt > 1) {
+        try {
+          await handler(message);
+          return;
+        } catch (failure) {
+          error = failure;
+        }
+      }
+      if (attempt >= retry.maxAttempts) {
+        await this.producer!.send({
+          topic: `rohas.dlq.${event}`,
+          acks: -1,
+          messages: [{ key: raw.key, value: raw.value, timestamp: raw.timestamp, headers: { ...raw.headers, "rohas-id": first.id, "rohas-error": reason(error).slice(0, 1000) } }],
+        });
+        try {
+          options.onDeadLetter?.(message, error);
+        } catch {
+          // a broken dead-letter sink must not stop consuming
+        }
+        return;
+      }
+      await Bun.sleep(retryDelay(retry, attempt));
+      await heartbeat();
+    }
+  }
+
+  private async stop(state: { consumer: Consumer }): Promise<void> {
     if (!this.consumers.delete(state)) return;
     // A handler that never returns must not hold shutdown forever: after the drain bound the
     // member is left to time out of its group, and its uncommitted message goes to another.

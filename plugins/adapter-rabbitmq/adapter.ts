@@ -8,7 +8,7 @@
  * `rohas.dlx` (queue `rohas.<group>.<event>.dlq`). Publishes use publisher
  * confirms; the connection is re-established with backoff when it drops.
  */
-import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage } from "amqplib";
+import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage, type Options } from "amqplib";
 import {
   AdapterError,
   DEFAULT_RETRY,
@@ -114,9 +114,10 @@ export class RabbitAdapter implements Adapter {
     for (;;) {
       const publisher = await this.readyPublisher(event, deadline);
       try {
-        publisher.publish(EXCHANGE, event, body, properties);
-        // Publisher confirms: resolved only once the broker took responsibility for the message.
-        await publisher.waitForConfirms();
+        // Publisher confirms: resolved only once the broker took responsibility for this message
+        // (its own confirm callback, not waitForConfirms(), which waits for every outstanding
+        // message and costs O(outstanding) per call: quadratic with many publishes in flight).
+        await confirmed(publisher, EXCHANGE, event, body, properties);
         return;
       } catch (error) {
         // The connection went away under us: wait for the reconnect and send again (same message id).
@@ -191,13 +192,12 @@ export class RabbitAdapter implements Adapter {
         }
         const publisher = this.publisher;
         if (!publisher) throw new Error("no connection");
-        publisher.sendToQueue(`${queue}.retry`, raw.content, {
+        await confirmed(publisher, "", `${queue}.retry`, raw.content, {
           ...raw.properties,
           persistent: true,
           expiration: String(retryDelay(spec.retry, message.attempt)),
           headers: { ...raw.properties.headers, [ATTEMPT]: message.attempt + 1 },
         });
-        await publisher.waitForConfirms();
         channel.ack(raw);
       } catch {
         // The connection went away mid-retry: leave the message unacknowledged; the broker redelivers it.
@@ -221,6 +221,33 @@ export class RabbitAdapter implements Adapter {
     await this.connection?.close().catch(() => undefined);
   }
 }
+
+/**
+ * Publishes on a confirm channel and resolves when the broker confirmed this message; rejects
+ * when it was nacked or the channel closed first. Honours the socket's back-pressure: when
+ * amqplib's write buffer is full, the next publish waits for it to drain.
+ */
+function confirmed(channel: ConfirmChannel, exchange: string, routingKey: string, body: Buffer, properties: Options.Publish): Promise<void> {
+  const drained = drains.get(channel);
+  if (drained) return drained.then(() => confirmed(channel, exchange, routingKey, body, properties));
+  return new Promise<void>((resolve, reject) => {
+    const ok = channel.publish(exchange, routingKey, body, properties, (error) => (error ? reject(error) : resolve()));
+    if (!ok && !drains.has(channel)) {
+      const wait = new Promise<void>((r) => {
+        const done = () => {
+          channel.off("drain", done);
+          channel.off("close", done);
+          drains.delete(channel);
+          r();
+        };
+        channel.on("drain", done);
+        channel.on("close", done);
+      });
+      drains.set(channel, wait);
+    }
+  });
+}
+const drains = new WeakMap<ConfirmChannel, Promise<void>>();
 
 function toMessage(event: string, raw: ConsumeMessage): Message {
   const headers: Record<string, string> = {};

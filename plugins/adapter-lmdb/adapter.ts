@@ -24,6 +24,7 @@ import {
   type SubscribeOptions,
   type Subscription,
 } from "../../core/adapter.ts";
+import { ConsumerPool, type PooledConsumer } from "../../core/consumer-pool.ts";
 
 export interface LmdbAdapterOptions {
   path: string;
@@ -36,21 +37,12 @@ interface Stored extends Message {
   notBefore: number;
 }
 
-interface Consumer {
-  handler: MessageHandler;
-  concurrency: number;
-  active: number;
-  closed: boolean;
-  idle: (() => void)[];
-}
-
 const pad = (n: number) => n.toString().padStart(16, "0");
 
 class GroupQueue {
-  readonly consumers: Consumer[] = [];
+  readonly pool = new ConsumerPool();
   /** Keys being handled right now (so a scan does not hand them out twice). */
   private readonly leased = new Set<string>();
-  private next = 0;
   private scheduled = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
 
@@ -95,36 +87,17 @@ class GroupQueue {
         wakeAt = Math.min(wakeAt, stored.notBefore);
         continue;
       }
-      const consumer = this.pick();
+      const consumer = this.pool.pick();
       if (!consumer) return;
       this.run(consumer, k, stored);
     }
     if (wakeAt !== Infinity) this.schedule(Math.max(1, wakeAt - now));
   }
 
-  private pick(): Consumer | undefined {
-    const n = this.consumers.length;
-    for (let i = 0; i < n; i++) {
-      const c = this.consumers[(this.next + i) % n]!;
-      if (!c.closed && c.active < c.concurrency) {
-        this.next = (this.next + i + 1) % n;
-        return c;
-      }
-    }
-    return undefined;
-  }
-
-  private run(consumer: Consumer, key: string, stored: Stored): void {
-    consumer.active++;
+  private run(consumer: PooledConsumer, key: string, stored: Stored): void {
     this.leased.add(key);
     const { notBefore: _, ...message } = stored;
-    let promise: Promise<void>;
-    try {
-      promise = consumer.handler(message);
-    } catch (error) {
-      promise = Promise.reject(error);
-    }
-    promise.then(
+    this.pool.call(consumer, message).then(
       async () => {
         await this.db.remove(key);
         this.settle(consumer, key);
@@ -136,10 +109,9 @@ class GroupQueue {
     );
   }
 
-  private settle(consumer: Consumer, key: string): void {
+  private settle(consumer: PooledConsumer, key: string): void {
     this.leased.delete(key);
-    consumer.active--;
-    if (consumer.active === 0) for (const resolve of consumer.idle.splice(0)) resolve();
+    this.pool.release(consumer);
     this.schedule();
   }
 
@@ -222,17 +194,10 @@ export class LmdbAdapter implements Adapter {
       queue = new GroupQueue(this.db, event, options.group, { ...DEFAULT_RETRY, ...options.retry }, options.onDeadLetter);
       this.groups.set(id, queue);
     }
-    const consumer: Consumer = { handler, concurrency: options.concurrency ?? 64, active: 0, closed: false, idle: [] };
-    queue.consumers.push(consumer);
+    const consumer = queue.pool.add(handler, options.concurrency);
     queue.schedule();
     const owner = queue;
-    return {
-      close: async () => {
-        consumer.closed = true;
-        if (consumer.active > 0) await new Promise<void>((resolve) => consumer.idle.push(resolve));
-        owner.consumers.splice(owner.consumers.indexOf(consumer), 1);
-      },
-    };
+    return { close: () => owner.pool.remove(consumer) };
   }
 
   /** Dead letters of one event and group, oldest first (for tools and tests). */
@@ -245,15 +210,12 @@ export class LmdbAdapter implements Adapter {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.poller);
-    const idle: Promise<void>[] = [];
+    const stopping: Promise<void>[] = [];
     for (const g of this.groups.values()) {
       g.stop();
-      for (const c of g.consumers) {
-        c.closed = true;
-        if (c.active > 0) idle.push(new Promise((resolve) => c.idle.push(resolve)));
-      }
+      stopping.push(g.pool.stopAll());
     }
-    await Promise.all(idle);
+    await Promise.all(stopping);
     await this.db?.close();
   }
 }

@@ -17,6 +17,7 @@ import {
   type SubscribeOptions,
   type Subscription,
 } from "../../core/adapter.ts";
+import { ConsumerPool, type PooledConsumer } from "../../core/consumer-pool.ts";
 
 const RESOLVED: Promise<void> = Promise.resolve();
 
@@ -24,20 +25,11 @@ export interface MemoryAdapterOptions {
   bufferSize: number;
 }
 
-interface Consumer {
-  handler: MessageHandler;
-  concurrency: number;
-  active: number;
-  closed: boolean;
-  idle: (() => void)[];
-}
-
 class Group {
   // An array with a moving head: O(1) dequeue without shifting, compacted now and then.
   private queue: Message[] = [];
   private head = 0;
-  readonly consumers: Consumer[] = [];
-  private next = 0;
+  readonly pool = new ConsumerPool();
   private waiters: (() => void)[] = [];
   private scheduled = false;
   /** Messages waiting out a retry backoff, so close() can account for them. */
@@ -55,9 +47,7 @@ class Group {
   }
 
   get active(): number {
-    let n = 0;
-    for (const c of this.consumers) n += c.active;
-    return n;
+    return this.pool.active;
   }
 
   /** Resolves when there is room (back-pressure for publishers). */
@@ -82,7 +72,7 @@ class Group {
 
   pump(): void {
     while (this.size > 0) {
-      const consumer = this.pick();
+      const consumer = this.pool.pick();
       if (!consumer) break;
       const message = this.queue[this.head]!;
       this.queue[this.head++] = undefined as unknown as Message;
@@ -95,27 +85,8 @@ class Group {
     while (this.waiters.length > 0 && this.size < this.capacity) this.waiters.shift()!();
   }
 
-  private pick(): Consumer | undefined {
-    const n = this.consumers.length;
-    for (let i = 0; i < n; i++) {
-      const c = this.consumers[(this.next + i) % n]!;
-      if (!c.closed && c.active < c.concurrency) {
-        this.next = (this.next + i + 1) % n;
-        return c;
-      }
-    }
-    return undefined;
-  }
-
-  private run(consumer: Consumer, message: Message): void {
-    consumer.active++;
-    let promise: Promise<void>;
-    try {
-      promise = consumer.handler(message);
-    } catch (error) {
-      promise = Promise.reject(error);
-    }
-    promise.then(
+  private run(consumer: PooledConsumer, message: Message): void {
+    this.pool.call(consumer, message).then(
       () => this.settle(consumer),
       (error: unknown) => {
         this.settle(consumer);
@@ -124,9 +95,8 @@ class Group {
     );
   }
 
-  private settle(consumer: Consumer): void {
-    consumer.active--;
-    if (consumer.active === 0) for (const resolve of consumer.idle.splice(0)) resolve();
+  private settle(consumer: PooledConsumer): void {
+    this.pool.release(consumer);
     if (this.size > 0) this.schedule();
     else while (this.waiters.length > 0) this.waiters.shift()!();
   }
@@ -163,7 +133,7 @@ export class MemoryAdapter implements Adapter {
   private pending(): number {
     let n = 0;
     for (const groups of this.topics.values()) {
-      for (const g of groups.values()) if (g.consumers.some((c) => !c.closed)) n += g.size + g.active + g.retrying;
+      for (const g of groups.values()) if (g.pool.open) n += g.size + g.active + g.retrying;
     }
     return n;
   }
@@ -210,15 +180,12 @@ export class MemoryAdapter implements Adapter {
       group = new Group(options.group, { ...DEFAULT_RETRY, ...options.retry }, options.onDeadLetter, this.options.bufferSize);
       groups.set(options.group, group);
     }
-    const consumer: Consumer = { handler, concurrency: options.concurrency ?? 64, active: 0, closed: false, idle: [] };
-    group.consumers.push(consumer);
+    const consumer = group.pool.add(handler, options.concurrency);
     group.pump();
     const owner = group;
     return {
       close: async () => {
-        consumer.closed = true;
-        if (consumer.active > 0) await new Promise<void>((resolve) => consumer.idle.push(resolve));
-        owner.consumers.splice(owner.consumers.indexOf(consumer), 1);
+        await owner.pool.remove(consumer);
         owner.pump();
       },
     };
@@ -233,15 +200,8 @@ export class MemoryAdapter implements Adapter {
     this.closed = true;
     const deadline = Date.now() + drainTimeoutMs;
     while (Date.now() < deadline && this.pending() > 0) await Bun.sleep(5);
-    const idle: Promise<void>[] = [];
-    for (const groups of this.topics.values()) {
-      for (const group of groups.values()) {
-        for (const c of group.consumers) {
-          c.closed = true;
-          if (c.active > 0) idle.push(new Promise((resolve) => c.idle.push(resolve)));
-        }
-      }
-    }
-    await Promise.all(idle);
+    const stopping: Promise<void>[] = [];
+    for (const groups of this.topics.values()) for (const group of groups.values()) stopping.push(group.pool.stopAll());
+    await Promise.all(stopping);
   }
 }

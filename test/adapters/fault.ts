@@ -6,8 +6,9 @@
  * and each refusal is counted with its reason. Duplicates (at-least-once redeliveries) are
  * reported, not failed.
  */
+import { expect, test } from "bun:test";
 import type { Adapter } from "../../core/adapter.ts";
-import { reachable } from "./broker.ts";
+import { brokerAvailable, reachable } from "./broker.ts";
 
 export interface FaultOptions {
   /** scripts/brokers name of the broker to restart (nats, rabbitmq, kafka, elasticmq). */
@@ -122,4 +123,17 @@ export async function restartBrokerMidStream(options: FaultOptions): Promise<Fau
       `publishes refused and retried ${report.refusals}${report.refusalReasons.length ? ` (${report.refusalReasons.join(" | ")})` : ""}; ${report.totalMs} ms in all`,
   );
   return report;
+}
+
+/**
+ * Declares the fault test for one broker: skipped with a reason on a laptop without the broker,
+ * failing in CI (brokerAvailable). Every event must be handled at least once; duplicates are printed.
+ */
+export async function faultTest(label: string, options: FaultOptions): Promise<void> {
+  if (!(await brokerAvailable(options.broker, options.port))) return;
+  test(`${label}: ${(options.events ?? 10_000).toLocaleString("en-US")} events with a broker restart in the middle are all handled at least once`, async () => {
+    const report = await restartBrokerMidStream(options);
+    expect(report.missing).toEqual([]);
+    expect(report.handled).toBe(report.events);
+  }, 240_000);
 }

@@ -41,6 +41,7 @@ interface SubscriptionSpec {
   options: SubscribeOptions;
   retry: RetryPolicy;
   channel?: Channel;
+  acker?: Acker;
   inFlight: Set<Promise<void>>;
   closed: boolean;
 }
@@ -108,7 +109,8 @@ export class RabbitAdapter implements Adapter {
       contentType: "application/json",
       messageId: id,
       timestamp: Date.now(),
-      headers: { ...options.headers, ...(options.key ? { "x-rohas-key": options.key } : {}), [ATTEMPT]: 1 },
+      // No attempt header on a first delivery (absent means 1): an AMQP headers table is encoded per message.
+      headers: options.key ? { ...options.headers, "x-rohas-key": options.key } : options.headers,
     };
     const deadline = Date.now() + this.options.publishWaitMs;
     for (;;) {
@@ -157,6 +159,8 @@ export class RabbitAdapter implements Adapter {
     if (!this.connection) return;
     const channel = await this.connection.createChannel();
     spec.channel = channel;
+    const acker = new Acker(channel);
+    spec.acker = acker;
     const queue = this.queueName(spec.event, spec.options.group);
     await channel.assertExchange(EXCHANGE, "topic", { durable: true });
     await channel.assertExchange(DLX, "topic", { durable: true });
@@ -169,20 +173,21 @@ export class RabbitAdapter implements Adapter {
     await channel.prefetch(spec.options.concurrency ?? 64);
     await channel.consume(queue, (raw) => {
       if (!raw) return;
-      const p = this.handle(spec, channel, queue, raw).finally(() => spec.inFlight.delete(p));
+      const p = this.handle(spec, channel, acker, queue, raw).finally(() => spec.inFlight.delete(p));
       spec.inFlight.add(p);
     });
   }
 
-  private async handle(spec: SubscriptionSpec, channel: Channel, queue: string, raw: ConsumeMessage): Promise<void> {
+  private async handle(spec: SubscriptionSpec, channel: Channel, acker: Acker, queue: string, raw: ConsumeMessage): Promise<void> {
     const message = toMessage(spec.event, raw);
     try {
       await spec.handler(message);
-      channel.ack(raw);
+      acker.ack(raw);
     } catch (error) {
       try {
         if (message.attempt >= spec.retry.maxAttempts) {
           channel.nack(raw, false, false); // → rohas.dlx → <queue>.dlq
+          acker.settled(raw.fields.deliveryTag);
           try {
             spec.options.onDeadLetter?.(message, error);
           } catch {
@@ -198,7 +203,7 @@ export class RabbitAdapter implements Adapter {
           expiration: String(retryDelay(spec.retry, message.attempt)),
           headers: { ...raw.properties.headers, [ATTEMPT]: message.attempt + 1 },
         });
-        channel.ack(raw);
+        acker.ack(raw);
       } catch {
         // The connection went away mid-retry: leave the message unacknowledged; the broker redelivers it.
       }
@@ -210,6 +215,8 @@ export class RabbitAdapter implements Adapter {
     spec.channel = undefined;
     if (!channel) return;
     await Promise.race([Promise.allSettled([...spec.inFlight]), Bun.sleep(this.options.drainTimeoutMs)]);
+    // Acks of handlers that finished are sent before the channel closes, or they would be redelivered.
+    spec.acker?.flush();
     await channel.close().catch(() => undefined);
   }
 
@@ -219,6 +226,57 @@ export class RabbitAdapter implements Adapter {
     for (const spec of this.subscriptions) await this.stopConsuming(spec);
     await this.publisher?.close().catch(() => undefined);
     await this.connection?.close().catch(() => undefined);
+  }
+}
+
+/**
+ * Coalesces a consumer channel's acks. Each ack is still sent only after its handler finished,
+ * but the acks of one event-loop turn go out together: when every delivery tag up to the
+ * highest of them is settled, as one `multiple` ack (one frame, and one operation for the
+ * broker), else one by one. Delivery tags count up from 1 per channel.
+ */
+class Acker {
+  /** Lowest delivery tag not settled yet; `done` holds settled tags above it. */
+  private floor = 1;
+  private readonly done = new Set<number>();
+  private batch: ConsumeMessage[] = [];
+  private scheduled = false;
+
+  constructor(private readonly channel: Channel) {}
+
+  ack(raw: ConsumeMessage): void {
+    this.batch.push(raw);
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  /** A tag settled another way (nack), so it does not hold back multiple acks. */
+  settled(tag: number): void {
+    if (tag === this.floor) {
+      this.floor++;
+      while (this.done.delete(this.floor)) this.floor++;
+    } else if (tag > this.floor) {
+      this.done.add(tag);
+    }
+  }
+
+  flush(): void {
+    this.scheduled = false;
+    const batch = this.batch;
+    if (batch.length === 0) return;
+    this.batch = [];
+    let last = batch[0]!;
+    for (const raw of batch) {
+      if (raw.fields.deliveryTag > last.fields.deliveryTag) last = raw;
+      this.settled(raw.fields.deliveryTag);
+    }
+    try {
+      if (batch.length > 1 && this.floor > last.fields.deliveryTag) this.channel.ack(last, true);
+      else for (const raw of batch) this.channel.ack(raw);
+    } catch {
+      // The channel closed: unacknowledged messages go back to the queue and are redelivered.
+    }
   }
 }
 

@@ -52,8 +52,6 @@ export class NatsAdapter implements Adapter {
   private jsm?: JetStreamManager;
   private readonly streams = new Set<string>();
   private readonly running = new Set<{ messages: ConsumerMessages; inFlight: Set<Promise<void>> }>();
-  private sequence = 0;
-  private readonly idPrefix = crypto.randomUUID().slice(0, 8);
 
   constructor(private readonly options: NatsAdapterOptions) {}
 
@@ -89,12 +87,14 @@ export class NatsAdapter implements Adapter {
   async publish(event: string, payload: unknown, options: PublishOptions = {}): Promise<void> {
     if (!this.js) throw new AdapterError("adapter/closed", `cannot publish ${event}: not connected to NATS`);
     await this.ensureStream(streamName(event), [subject(event)]);
-    const h = natsHeaders();
-    for (const [k, v] of Object.entries(options.headers ?? {})) h.set(k, v);
-    const id = `${this.idPrefix}-${++this.sequence}`;
-    h.set("rohas-id", id);
-    h.set("rohas-published-at", String(Date.now()));
-    if (options.key) h.set("rohas-key", options.key);
+    // Headers only when there is something to carry: a message's id is its stream sequence and its
+    // publish time the stream's timestamp (both in the ack metadata), so a plain event is a plain PUB.
+    let h: ReturnType<typeof natsHeaders> | undefined;
+    if (options.headers || options.key) {
+      h = natsHeaders();
+      for (const k in options.headers) h.set(k, options.headers[k]!);
+      if (options.key) h.set("rohas-key", options.key);
+    }
     const data = codec.encode(payload);
     const max = this.nc!.info?.max_payload;
     if (max && data.length > max) {
@@ -105,7 +105,7 @@ export class NatsAdapter implements Adapter {
       // No msgID (Nats-Msg-Id): JetStream's duplicate tracking cost ~40% of publish throughput
       // and bought nothing, since a publish is never re-sent with the same id (the client
       // retries only a 503, which was not stored).
-      await this.js.publish(subject(event), data, { headers: h });
+      await this.js.publish(subject(event), data, h ? { headers: h } : undefined);
     } catch (error) {
       throw new AdapterError("adapter/publish-failed", `publishing ${event} to NATS at ${this.options.url} failed: ${reason(error)}`, error);
     }
@@ -176,6 +176,7 @@ export class NatsAdapter implements Adapter {
     await this.ensureStream(DLQ_STREAM, ["rohas.dlq.>"]);
     const h = natsHeaders();
     for (const [k, v] of Object.entries(message.headers)) h.set(k, v);
+    h.set("rohas-id", message.id);
     h.set("rohas-error", reason(error).slice(0, 1000));
     await this.js!.publish(`rohas.dlq.${message.event}`, codec.encode(message.payload), { headers: h });
   }
@@ -192,15 +193,18 @@ export class NatsAdapter implements Adapter {
 
 function toMessage(event: string, m: JsMsg): Message {
   const headers: Record<string, string> = {};
-  if (m.headers) for (const [k, v] of m.headers) if (!k.startsWith("rohas-")) headers[k] = v[0] ?? "";
+  const h = m.headers;
+  if (h) for (const [k, v] of h) if (!k.startsWith("rohas-")) headers[k] = v[0] ?? "";
+  const info = m.info;
   return {
-    id: m.headers?.get("rohas-id") || `${m.info.stream}-${m.seq}`,
+    // Messages published before ids came from stream sequences carry rohas-id / rohas-published-at.
+    id: h?.get("rohas-id") || `${info.stream}-${info.streamSequence}`,
     event,
     payload: m.data.length ? codec.decode(m.data) : undefined,
     headers,
-    attempt: m.info.redeliveryCount,
-    key: m.headers?.get("rohas-key") || undefined,
-    publishedAt: Number(m.headers?.get("rohas-published-at")) || Date.now(),
+    attempt: info.redeliveryCount,
+    key: h?.get("rohas-key") || undefined,
+    publishedAt: Number(h?.get("rohas-published-at")) || Math.floor(info.timestampNanos / 1e6),
   };
 }
 

@@ -5,7 +5,7 @@
  * or default).
  */
 import { existsSync } from "node:fs";
-import { join, relative } from "node:path";
+import { join, relative, sep } from "node:path";
 import type { Diagnostic } from "../../grammar/ast.ts";
 import type { HandlerRef, HandlerState, RuntimeBridge } from "../../core/runtime.ts";
 
@@ -108,12 +108,37 @@ export class BunBridge implements RuntimeBridge {
     });
   }
 
-  /** New calls use fresh modules; calls in flight keep the function they started with. */
+  /**
+   * New calls use fresh modules; calls in flight keep the function they started with.
+   * When only handler or middleware files changed, only those get fresh instances (module
+   * state of the others survives); any other change under src (a shared module, whose
+   * importers are unknown) gives every handler a fresh instance.
+   */
   async reload(changedFiles: string[]): Promise<void> {
+    if (changedFiles.length > 0) this.generation++;
+    const refs = changedFiles.map((file) => this.refOfFile(file));
+    if (refs.length > 0 && refs.every((ref) => ref !== undefined)) {
+      for (const [i, ref] of refs.entries()) {
+        delete require.cache[changedFiles[i]!];
+        this.loaded.get(ref!.kind)?.delete(ref!.name);
+      }
+      return;
+    }
     const root = join(this.projectDir, this.srcDir);
     for (const id of Object.keys(require.cache)) if (id.startsWith(root)) delete require.cache[id];
-    if (changedFiles.length > 0) this.generation++;
     this.loaded.clear();
+  }
+
+  /** The handler or middleware a file under src defines by its place and name, if it is one. */
+  private refOfFile(file: string): HandlerRef | undefined {
+    const rel = relative(join(this.projectDir, this.srcDir), file).split(sep).join("/");
+    const ext = EXTENSIONS.find((e) => rel.endsWith(e));
+    if (!ext) return undefined;
+    const slash = rel.lastIndexOf("/");
+    const folder = rel.slice(0, Math.max(0, slash));
+    const name = rel.slice(slash + 1, -ext.length);
+    for (const [kind, dir] of Object.entries(FOLDERS) as [HandlerRef["kind"], string][]) if (dir === folder) return { kind, name };
+    return undefined;
   }
 
   async close(): Promise<void> {

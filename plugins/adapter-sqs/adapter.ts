@@ -5,17 +5,23 @@
  * fans out to every group's queue of the event. Consumers long-poll, delete a
  * message only after its handler finished (at least once), and on failure set
  * its visibility to the backoff so SQS redelivers it then.
+ *
+ * Requests are batched both ways: publishes made in the same turn of the event
+ * loop go out as one SendMessageBatch per queue, acknowledgements as one
+ * DeleteMessageBatch, and receives ask for 10 messages. Receive loops outlive
+ * broker restarts (see poller.ts); a publish resolves only once SQS accepted
+ * its message in every group queue, so nothing acknowledged is lost.
  * Standard queues do not keep order; use a broker with ordering when it matters.
  */
+import { Agent } from "node:http";
 import {
   ChangeMessageVisibilityCommand,
   CreateQueueCommand,
-  DeleteMessageCommand,
+  DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
   GetQueueUrlCommand,
   ListQueuesCommand,
-  ReceiveMessageCommand,
-  SendMessageCommand,
+  SendMessageBatchCommand,
   SQSClient,
   type Message as SqsMessage,
 } from "@aws-sdk/client-sqs";
@@ -24,12 +30,17 @@ import {
   DEFAULT_RETRY,
   retryDelay,
   type Adapter,
-  type Message,
   type MessageHandler,
   type PublishOptions,
+  type RetryPolicy,
   type SubscribeOptions,
   type Subscription,
 } from "../../core/adapter.ts";
+import { Batcher } from "./batcher.ts";
+import { isQueueMissing, reason } from "./errors.ts";
+import { decode, encode, type Outgoing } from "./message.ts";
+import { poll } from "./poller.ts";
+import { Slots } from "./slots.ts";
 
 export interface SqsAdapterOptions {
   endpoint?: string;
@@ -41,18 +52,37 @@ export interface SqsAdapterOptions {
   waitTimeSeconds: number;
   connectTimeoutMs: number;
   drainTimeoutMs: number;
+  /** Entries per SendMessageBatch / DeleteMessageBatch (1–10; 1 turns batching off). Default 10. */
+  batchSize?: number;
+  /** Batch requests in flight at once per queue; while they are, new publishes fill the next batch. Default 16. */
+  batchConcurrency?: number;
+  /** Concurrent receive loops per subscription. Default: one per 10 of its concurrency, at most 4. */
+  receivers?: number;
 }
 
-/** SQS's own limit for one message body plus attributes. */
+/** SQS's own limit for one message body plus attributes, and for one batch request's entries together. */
 export const SQS_MAX_BYTES = 262_144;
+/** SQS's limit of entries per batch request and of messages per receive. */
+export const SQS_MAX_BATCH = 10;
 const SEPARATOR = "--";
+const LIST_CACHE_MS = 2_000;
+
+interface Ack {
+  receiptHandle: string;
+}
 
 export class SqsAdapter implements Adapter {
   readonly name = "sqs";
   private readonly client: SQSClient;
   private readonly urls = new Map<string, string>();
-  private groupsCache = new Map<string, { at: number; urls: string[] }>();
-  private readonly loops = new Set<{ stop: () => Promise<void> }>();
+  /** Per event: queue URLs of this adapter's own subscriptions; always published to, whatever ListQueues says. */
+  private readonly own = new Map<string, Set<string>>();
+  /** Per event: group queues seen in a listing, kept until SQS says one is gone (a listing can miss queues just after a restart). */
+  private readonly seen = new Map<string, Set<string>>();
+  private readonly listedAt = new Map<string, number>();
+  private readonly sends: Batcher<Outgoing>;
+  private readonly deletes: Batcher<Ack>;
+  private readonly subscriptions = new Set<{ stop: () => Promise<void> }>();
   private closed = false;
   private sequence = 0;
   private readonly idPrefix = crypto.randomUUID().slice(0, 8);
@@ -64,7 +94,19 @@ export class SqsAdapter implements Adapter {
       // Local SQS-compatible servers accept any credentials; real AWS uses the environment's.
       ...(options.endpoint && !process.env.AWS_ACCESS_KEY_ID ? { credentials: { accessKeyId: "rohas", secretAccessKey: "rohas" } } : {}),
       maxAttempts: 3,
+      requestHandler: {
+        connectionTimeout: options.connectTimeoutMs,
+        // A request on a connection the broker dropped mid-way may never answer: fail it after
+        // the longest legitimate wait (a long poll) plus a margin, so callers and pollers move on.
+        requestTimeout: options.waitTimeSeconds * 1000 + 10_000,
+        throwOnRequestTimeout: true,
+        httpAgent: new Agent({ keepAlive: true, maxSockets: 128 }),
+      },
     });
+    const batch = Math.max(1, Math.min(SQS_MAX_BATCH, Math.floor(options.batchSize ?? SQS_MAX_BATCH)));
+    const limits = { maxEntries: batch, maxBytes: SQS_MAX_BYTES, maxInFlight: Math.max(1, options.batchConcurrency ?? 16) };
+    this.sends = new Batcher(limits, (url, items) => this.sendBatch(url, items));
+    this.deletes = new Batcher(limits, (url, items) => this.deleteBatch(url, items));
   }
 
   private get address(): string {
@@ -85,9 +127,10 @@ export class SqsAdapter implements Adapter {
     return `${this.options.queuePrefix}${group}${SEPARATOR}${event}`.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 76);
   }
 
-  private async ensureQueue(name: string, maxAttempts: number): Promise<string> {
+  /** Creates (idempotently) a group queue and its DLQ; `fresh` skips the cache, for a queue the broker lost. */
+  private async ensureQueue(name: string, maxAttempts: number, fresh = false): Promise<string> {
     const cached = this.urls.get(name);
-    if (cached) return cached;
+    if (cached && !fresh) return cached;
     const dlq = await this.client.send(new CreateQueueCommand({ QueueName: `${name}-dlq` }));
     const dlqAttrs = await this.client.send(new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl!, AttributeNames: ["QueueArn"] }));
     const created = await this.client.send(
@@ -100,123 +143,175 @@ export class SqsAdapter implements Adapter {
       }),
     );
     this.urls.set(name, created.QueueUrl!);
-    this.groupsCache.clear();
     return created.QueueUrl!;
   }
 
-  /** Queue URLs of every group subscribed to `event`, cached briefly. */
+  /**
+   * Queue URLs of every group subscribed to `event`: this adapter's own, plus those a listing
+   * found (listed again at most every 2 s). Own queues never depend on the listing, so a
+   * publish cannot be acknowledged after reaching none of them.
+   */
   private async groupQueues(event: string): Promise<string[]> {
-    const hit = this.groupsCache.get(event);
-    if (hit && Date.now() - hit.at < 2_000) return hit.urls;
-    const suffix = `${SEPARATOR}${event.replace(/[^A-Za-z0-9_-]/g, "_")}`;
-    const urls: string[] = [];
-    let NextToken: string | undefined;
-    do {
-      const page = await this.client.send(new ListQueuesCommand({ QueueNamePrefix: this.options.queuePrefix, NextToken, MaxResults: 1000 }));
-      for (const url of page.QueueUrls ?? []) if (url.endsWith(suffix)) urls.push(url);
-      NextToken = page.NextToken;
-    } while (NextToken);
-    this.groupsCache.set(event, { at: Date.now(), urls });
-    return urls;
+    let seen = this.seen.get(event);
+    if (!seen || Date.now() - (this.listedAt.get(event) ?? 0) >= LIST_CACHE_MS) {
+      const suffix = `${SEPARATOR}${event.replace(/[^A-Za-z0-9_-]/g, "_")}`;
+      const listed = new Set<string>();
+      let NextToken: string | undefined;
+      do {
+        const page = await this.client.send(new ListQueuesCommand({ QueueNamePrefix: this.options.queuePrefix, NextToken, MaxResults: 1000 }));
+        for (const url of page.QueueUrls ?? []) if (url.endsWith(suffix)) listed.add(url);
+        NextToken = page.NextToken;
+      } while (NextToken);
+      seen = new Set([...(seen ?? []), ...listed]);
+      this.seen.set(event, seen);
+      this.listedAt.set(event, Date.now());
+    }
+    const own = this.own.get(event);
+    return own ? [...new Set([...seen, ...own])] : [...seen];
   }
 
   async publish(event: string, payload: unknown, options: PublishOptions = {}): Promise<void> {
     if (this.closed) throw new AdapterError("adapter/closed", `cannot publish ${event}: the SQS adapter is closed`);
-    const body = JSON.stringify(payload ?? null);
-    const attributes: Record<string, { DataType: string; StringValue: string }> = {
-      "rohas-id": { DataType: "String", StringValue: `${this.idPrefix}-${++this.sequence}` },
-      "rohas-published-at": { DataType: "Number", StringValue: String(Date.now()) },
-    };
-    for (const [k, v] of Object.entries(options.headers ?? {})) attributes[k] = { DataType: "String", StringValue: v };
-    if (options.key) attributes["rohas-key"] = { DataType: "String", StringValue: options.key };
-    const size = Buffer.byteLength(body) + Object.entries(attributes).reduce((n, [k, v]) => n + k.length + v.DataType.length + v.StringValue.length, 0);
-    if (size > SQS_MAX_BYTES) {
-      throw new AdapterError("adapter/payload-too-large", `event ${event}: message is ${size} bytes, over SQS's limit of ${SQS_MAX_BYTES}`);
+    const message = encode(`${this.idPrefix}-${++this.sequence}`, payload, options);
+    if (message.bytes > SQS_MAX_BYTES) {
+      throw new AdapterError("adapter/payload-too-large", `event ${event}: message is ${message.bytes} bytes, over SQS's limit of ${SQS_MAX_BYTES}`);
     }
+    let urls: string[];
     try {
-      for (const QueueUrl of await this.groupQueues(event)) {
-        await this.client.send(new SendMessageCommand({ QueueUrl, MessageBody: body, MessageAttributes: attributes }));
-      }
+      urls = await this.groupQueues(event);
     } catch (error) {
-      throw new AdapterError("adapter/publish-failed", `publishing ${event} to SQS at ${this.address} failed: ${reason(error)}`, error);
+      throw new AdapterError("adapter/publish-failed", `publishing ${event}: cannot list its queues on SQS at ${this.address}: ${reason(error)}`, error);
     }
+    // Every group queue must take it; a failure in one rejects the publish (a retry may duplicate it in the others: at least once).
+    await Promise.all(
+      urls.map((url) =>
+        this.sends.add(url, message, message.bytes).catch((error) => {
+          if (isQueueMissing(error) && !this.own.get(event)?.has(url)) this.seen.get(event)?.delete(url);
+          throw new AdapterError("adapter/publish-failed", `publishing ${event} to SQS queue ${queueOf(url)} at ${this.address} failed: ${reason(error)}`, error);
+        }),
+      ),
+    );
+  }
+
+  private async sendBatch(url: string, items: Outgoing[]): Promise<(Error | undefined)[]> {
+    const out = await this.client.send(
+      new SendMessageBatchCommand({
+        QueueUrl: url,
+        Entries: items.map((m, i) => ({ Id: String(i), MessageBody: m.body, MessageAttributes: m.attributes })),
+      }),
+    );
+    return entryOutcomes(items.length, out.Successful, out.Failed);
+  }
+
+  private async deleteBatch(url: string, items: Ack[]): Promise<(Error | undefined)[]> {
+    const out = await this.client.send(
+      new DeleteMessageBatchCommand({ QueueUrl: url, Entries: items.map((a, i) => ({ Id: String(i), ReceiptHandle: a.receiptHandle })) }),
+    );
+    return entryOutcomes(items.length, out.Successful, out.Failed);
   }
 
   async subscribe(event: string, handler: MessageHandler, options: SubscribeOptions): Promise<Subscription> {
+    if (this.closed) throw new AdapterError("adapter/closed", `cannot subscribe to ${event}: the SQS adapter is closed`);
     const retry = { ...DEFAULT_RETRY, ...options.retry };
-    const url = await this.ensureQueue(this.queueName(options.group, event), retry.maxAttempts);
-    const concurrency = options.concurrency ?? 64;
-    const inFlight = new Set<Promise<void>>();
-    let stopped = false;
-    const abort = new AbortController();
+    const name = this.queueName(options.group, event);
+    let url: string;
+    try {
+      url = await this.ensureQueue(name, retry.maxAttempts);
+    } catch (error) {
+      throw new AdapterError("adapter/subscribe-failed", `subscribing to ${event}: cannot create queue ${name} on SQS at ${this.address}: ${reason(error)}`, error);
+    }
+    if (!this.own.has(event)) this.own.set(event, new Set());
+    this.own.get(event)!.add(url);
 
-    const handle = async (raw: SqsMessage): Promise<void> => {
-      const message = toMessage(event, raw);
+    const concurrency = Math.max(1, options.concurrency ?? 64);
+    const slots = new Slots(concurrency);
+    const inFlight = new Set<Promise<void>>();
+    const abort = new AbortController();
+    const deliver = (raw: SqsMessage) => {
+      const p = this.consume(event, url, raw, handler, retry, options.onDeadLetter, () => slots.release(1)).finally(() => inFlight.delete(p));
+      inFlight.add(p);
+    };
+    const receivers = Math.max(1, this.options.receivers ?? Math.min(4, Math.ceil(concurrency / SQS_MAX_BATCH)));
+    const loops = Array.from({ length: receivers }, () =>
+      poll({
+        client: this.client,
+        queueUrl: url,
+        waitTimeSeconds: this.options.waitTimeSeconds,
+        batchSize: Math.min(SQS_MAX_BATCH, concurrency),
+        slots,
+        deliver,
+        recreate: async () => void (await this.ensureQueue(name, retry.maxAttempts, true)),
+        signal: abort.signal,
+      }),
+    );
+
+    let stopping: Promise<void> | undefined;
+    const control = {
+      stop: () =>
+        (stopping ??= (async () => {
+          abort.abort();
+          await Promise.all(loops);
+          await Promise.race([Promise.allSettled([...inFlight]), Bun.sleep(this.options.drainTimeoutMs)]);
+          this.own.get(event)?.delete(url);
+        })()),
+    };
+    this.subscriptions.add(control);
+    return {
+      close: async () => {
+        this.subscriptions.delete(control);
+        await control.stop();
+      },
+    };
+  }
+
+  /** Runs the handler for one received message, then acknowledges (deletes) it or schedules its retry. */
+  private async consume(
+    event: string,
+    url: string,
+    raw: SqsMessage,
+    handler: MessageHandler,
+    retry: RetryPolicy,
+    onDeadLetter: SubscribeOptions["onDeadLetter"],
+    done: () => void,
+  ): Promise<void> {
+    let attempt = Number(raw.Attributes?.ApproximateReceiveCount ?? 1);
+    let acked: Promise<void>;
+    try {
+      const message = decode(event, raw);
+      attempt = message.attempt;
       try {
         await handler(message);
-        await this.client.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: raw.ReceiptHandle! }));
       } catch (error) {
-        const last = message.attempt >= retry.maxAttempts;
-        // Visible again after the backoff; on the last attempt at once, so SQS's redrive moves it to the DLQ.
-        const delay = last ? 0 : Math.max(1, Math.ceil(retryDelay(retry, message.attempt) / 1000));
-        await this.client.send(new ChangeMessageVisibilityCommand({ QueueUrl: url, ReceiptHandle: raw.ReceiptHandle!, VisibilityTimeout: delay })).catch(() => undefined);
-        if (last) {
+        await this.nack(url, raw, retry, attempt);
+        if (attempt >= retry.maxAttempts) {
           try {
-            options.onDeadLetter?.(message, error);
+            onDeadLetter?.(message, error);
           } catch {
             // a broken dead-letter sink must not stop consuming
           }
         }
+        return;
       }
-    };
+      // A failed delete only means SQS delivers the message again (at least once).
+      acked = this.deletes.add(url, { receiptHandle: raw.ReceiptHandle! }, 0).catch(() => undefined);
+    } catch {
+      // The body is not ours to read (not JSON): let SQS's redrive park it after max attempts.
+      await this.nack(url, raw, retry, attempt);
+      return;
+    } finally {
+      // The handler is done: its slot is free even while the acknowledgement is on its way.
+      done();
+    }
+    await acked;
+  }
 
-    const loop = (async () => {
-      let failures = 0;
-      while (!stopped) {
-        const free = Math.min(10, concurrency - inFlight.size);
-        if (free <= 0) {
-          await Promise.race(inFlight);
-          continue;
-        }
-        try {
-          const got = await this.client.send(
-            new ReceiveMessageCommand({
-              QueueUrl: url,
-              MaxNumberOfMessages: free,
-              WaitTimeSeconds: this.options.waitTimeSeconds,
-              MessageAttributeNames: ["All"],
-              MessageSystemAttributeNames: ["ApproximateReceiveCount"],
-            }),
-            { abortSignal: abort.signal },
-          );
-          failures = 0;
-          for (const raw of got.Messages ?? []) {
-            const p = handle(raw).finally(() => inFlight.delete(p));
-            inFlight.add(p);
-          }
-        } catch {
-          if (stopped) break;
-          // The endpoint is unreachable: back off and keep polling (reconnects on its own).
-          await Bun.sleep(Math.min(5_000, 200 * 2 ** Math.min(++failures, 5)));
-        }
-      }
-    })();
-
-    const control = {
-      stop: async () => {
-        stopped = true;
-        abort.abort();
-        await loop;
-        await Promise.race([Promise.allSettled([...inFlight]), Bun.sleep(this.options.drainTimeoutMs)]);
-      },
-    };
-    this.loops.add(control);
-    return {
-      close: async () => {
-        this.loops.delete(control);
-        await control.stop();
-      },
-    };
+  private async nack(url: string, raw: SqsMessage, retry: RetryPolicy, attempt: number): Promise<void> {
+    const last = attempt >= retry.maxAttempts;
+    // Visible again after the backoff; on the last attempt at once, so SQS's redrive moves it to the DLQ.
+    const delay = last ? 0 : Math.max(1, Math.ceil(retryDelay(retry, attempt) / 1000));
+    await this.client
+      .send(new ChangeMessageVisibilityCommand({ QueueUrl: url, ReceiptHandle: raw.ReceiptHandle!, VisibilityTimeout: delay }))
+      .catch(() => undefined);
   }
 
   /** The dead-letter queue URL of a group's event queue (for tools and tests). */
@@ -232,27 +327,22 @@ export class SqsAdapter implements Adapter {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.all([...this.loops].map((l) => l.stop()));
-    this.loops.clear();
+    await Promise.all([...this.subscriptions].map((s) => s.stop()));
+    this.subscriptions.clear();
+    // Publishes already accepted and acknowledgements already queued still go out.
+    await Promise.race([Promise.all([this.sends.drain(), this.deletes.drain()]), Bun.sleep(this.options.drainTimeoutMs)]);
     this.client.destroy();
   }
 }
 
-function toMessage(event: string, raw: SqsMessage): Message {
-  const attrs = raw.MessageAttributes ?? {};
-  const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(attrs)) if (!k.startsWith("rohas-") && v.StringValue !== undefined) headers[k] = v.StringValue;
-  return {
-    id: attrs["rohas-id"]?.StringValue ?? raw.MessageId ?? "",
-    event,
-    payload: JSON.parse(raw.Body ?? "null"),
-    headers,
-    attempt: Number(raw.Attributes?.ApproximateReceiveCount ?? 1),
-    key: attrs["rohas-key"]?.StringValue,
-    publishedAt: Number(attrs["rohas-published-at"]?.StringValue) || Date.now(),
-  };
+/** Per entry of a batch request (Ids are indexes): undefined when SQS took it, else why not. */
+function entryOutcomes(count: number, ok: { Id?: string }[] = [], failed: { Id?: string; Code?: string; Message?: string }[] = []): (Error | undefined)[] {
+  const outcomes: (Error | undefined)[] = Array.from({ length: count }, () => new Error("SQS returned no result for this entry"));
+  for (const s of ok) outcomes[Number(s.Id)] = undefined;
+  for (const f of failed) outcomes[Number(f.Id)] = Object.assign(new Error(`${f.Code ?? "Failed"}: ${f.Message ?? "no reason given"}`), { name: f.Code ?? "Error" });
+  return outcomes;
 }
 
-function reason(error: unknown): string {
-  return error instanceof Error ? error.message || error.name : String(error);
+function queueOf(url: string): string {
+  return url.slice(url.lastIndexOf("/") + 1);
 }

@@ -1,0 +1,82 @@
+/**
+ * One receive loop of a subscription. It long-polls for up to 10 messages at a
+ * time and hands them to `deliver`. A broker that is down, restarting or slow
+ * never ends the loop: every failure backs off (growing, capped, with jitter)
+ * and the loop polls again; a queue that disappeared is recreated first.
+ */
+import { ReceiveMessageCommand, type SQSClient, type Message as SqsMessage } from "@aws-sdk/client-sqs";
+import { isQueueMissing } from "./errors.ts";
+import type { Slots } from "./slots.ts";
+
+export interface PollerOptions {
+  client: SQSClient;
+  queueUrl: string;
+  waitTimeSeconds: number;
+  /** Messages asked for per receive (SQS allows at most 10). */
+  batchSize: number;
+  slots: Slots;
+  /** Takes ownership of a received message and of the slot it holds. */
+  deliver(raw: SqsMessage): void;
+  /** Called when the queue is missing; should create it again. */
+  recreate(): Promise<void>;
+  /** Told about each failed receive (for logs and tests); the loop goes on regardless. */
+  onError?(error: unknown): void;
+  signal: AbortSignal;
+}
+
+const BACKOFF_MS = 100;
+const MAX_BACKOFF_MS = 2_000;
+/** On top of the long-poll wait: how long a receive may take before the connection is presumed dead. */
+const RECEIVE_GRACE_MS = 5_000;
+
+export async function poll(o: PollerOptions): Promise<void> {
+  let failures = 0;
+  while (!o.signal.aborted) {
+    if (!(await o.slots.acquire(o.batchSize, o.signal))) break;
+    let got: SqsMessage[] = [];
+    try {
+      const out = await o.client.send(
+        new ReceiveMessageCommand({
+          QueueUrl: o.queueUrl,
+          MaxNumberOfMessages: o.batchSize,
+          WaitTimeSeconds: o.waitTimeSeconds,
+          MessageAttributeNames: ["All"],
+          MessageSystemAttributeNames: ["ApproximateReceiveCount"],
+        }),
+        // A connection cut by a broker restart can hang without an error; the timeout turns that into one.
+        { abortSignal: AbortSignal.any([o.signal, AbortSignal.timeout(o.waitTimeSeconds * 1000 + RECEIVE_GRACE_MS)]) },
+      );
+      got = out.Messages ?? [];
+      failures = 0;
+    } catch (error) {
+      o.slots.release(o.batchSize);
+      if (o.signal.aborted) break;
+      o.onError?.(error);
+      failures++;
+      if (isQueueMissing(error)) await o.recreate().catch((e) => o.onError?.(e));
+      await sleep(backoff(failures), o.signal);
+      continue;
+    }
+    o.slots.release(o.batchSize - got.length);
+    for (const raw of got) o.deliver(raw);
+  }
+}
+
+function backoff(failures: number): number {
+  const ceiling = Math.min(MAX_BACKOFF_MS, BACKOFF_MS * 2 ** Math.min(failures - 1, 10));
+  // Jitter so many subscriptions do not hammer a broker that just came back in lockstep.
+  return ceiling / 2 + Math.random() * (ceiling / 2);
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
+}

@@ -80,6 +80,8 @@ export class SqsAdapter implements Adapter {
   /** Per event: group queues seen in a listing, kept until SQS says one is gone (a listing can miss queues just after a restart). */
   private readonly seen = new Map<string, Set<string>>();
   private readonly listedAt = new Map<string, number>();
+  /** Per event: the listing under way, shared by every publish that needs it (not one ListQueues each). */
+  private readonly listing = new Map<string, Promise<Set<string>>>();
   private readonly sends: Batcher<Outgoing>;
   private readonly deletes: Batcher<Ack>;
   private readonly subscriptions = new Set<{ stop: () => Promise<void> }>();
@@ -154,20 +156,31 @@ export class SqsAdapter implements Adapter {
   private async groupQueues(event: string): Promise<string[]> {
     let seen = this.seen.get(event);
     if (!seen || Date.now() - (this.listedAt.get(event) ?? 0) >= LIST_CACHE_MS) {
-      const suffix = `${SEPARATOR}${event.replace(/[^A-Za-z0-9_-]/g, "_")}`;
-      const listed = new Set<string>();
-      let NextToken: string | undefined;
-      do {
-        const page = await this.client.send(new ListQueuesCommand({ QueueNamePrefix: this.options.queuePrefix, NextToken, MaxResults: 1000 }));
-        for (const url of page.QueueUrls ?? []) if (url.endsWith(suffix)) listed.add(url);
-        NextToken = page.NextToken;
-      } while (NextToken);
-      seen = new Set([...(seen ?? []), ...listed]);
+      let listing = this.listing.get(event);
+      if (!listing) {
+        listing = this.listQueues(event).finally(() => this.listing.delete(event));
+        this.listing.set(event, listing);
+      }
+      const listed = await listing;
+      seen = this.seen.get(event) ?? new Set();
+      for (const url of listed) seen.add(url);
       this.seen.set(event, seen);
       this.listedAt.set(event, Date.now());
     }
     const own = this.own.get(event);
     return own ? [...new Set([...seen, ...own])] : [...seen];
+  }
+
+  private async listQueues(event: string): Promise<Set<string>> {
+    const suffix = `${SEPARATOR}${event.replace(/[^A-Za-z0-9_-]/g, "_")}`;
+    const listed = new Set<string>();
+    let NextToken: string | undefined;
+    do {
+      const page = await this.client.send(new ListQueuesCommand({ QueueNamePrefix: this.options.queuePrefix, NextToken, MaxResults: 1000 }));
+      for (const url of page.QueueUrls ?? []) if (url.endsWith(suffix)) listed.add(url);
+      NextToken = page.NextToken;
+    } while (NextToken);
+    return listed;
   }
 
   async publish(event: string, payload: unknown, options: PublishOptions = {}): Promise<void> {

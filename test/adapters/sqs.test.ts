@@ -1,12 +1,13 @@
 import { describe, expect, test } from "bun:test";
+import type { Socket, TCPSocketListener } from "bun";
 import { SqsAdapter } from "../../plugins/adapter-sqs/adapter.ts";
 import { brokerAvailable } from "./broker.ts";
 import { conformance } from "./conformance.ts";
 
 const ENDPOINT = "http://127.0.0.1:9324";
 const available = await brokerAvailable("elasticmq", 9324);
-const options = (scope: string) => ({
-  endpoint: ENDPOINT,
+const options = (scope: string, endpoint = ENDPOINT) => ({
+  endpoint,
   region: "us-east-1",
   queuePrefix: `t-${scope}-`,
   // Short timings so retries and the redelivery of an abandoned message fit the test's patience.
@@ -55,6 +56,72 @@ if (available) {
       await adapter.close();
     }, 60_000);
 
+    test("publishes made together go out as SendMessageBatch calls of up to 10, acks as DeleteMessageBatch, receives ask for 10", async () => {
+      const adapter = new SqsAdapter(options(`b${Date.now().toString(36)}`));
+      await adapter.connect();
+      const calls = countCalls(adapter);
+      const got = new Set<number>();
+      await adapter.subscribe("Batched", async (m) => void got.add(m.payload as number), { group: "g", concurrency: 32 });
+      await Promise.all(Array.from({ length: 25 }, (_, i) => adapter.publish("Batched", i)));
+      const end = Date.now() + 15_000;
+      while (got.size < 25 && Date.now() < end) await Bun.sleep(20);
+      await adapter.close();
+      expect(got.size).toBe(25);
+      expect(calls.get("SendMessageCommand")).toBeUndefined();
+      expect(calls.get("SendMessageBatchCommand")).toBe(3);
+      expect(calls.get("DeleteMessageCommand")).toBeUndefined();
+      expect(calls.get("DeleteMessageBatchCommand")!).toBeLessThan(25);
+      expect(calls.maxReceive).toBe(10);
+    }, 30_000);
+
+    test("in a batch, an entry SQS refuses rejects only its own publish, naming the queue and the reason", async () => {
+      const scope = `e${Date.now().toString(36)}`;
+      const adapter = new SqsAdapter(options(scope));
+      await adapter.connect();
+      const got: unknown[] = [];
+      await adapter.subscribe("Mixed", async (m) => void got.push(m.payload), { group: "g" });
+      const results = await Promise.allSettled([
+        adapter.publish("Mixed", 1),
+        // SQS refuses an empty attribute value: this entry fails inside an otherwise good batch.
+        adapter.publish("Mixed", 2, { headers: { empty: "" } }),
+        adapter.publish("Mixed", 3),
+      ]);
+      expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+      const error = (results[1] as PromiseRejectedResult).reason;
+      expect(error.code).toBe("adapter/publish-failed");
+      expect(error.message).toContain(`t-${scope}-g--Mixed`);
+      expect(error.message).toContain("InvalidAttributeValue");
+      const end = Date.now() + 10_000;
+      while (got.length < 2 && Date.now() < end) await Bun.sleep(20);
+      expect(got.sort()).toEqual([1, 3]);
+      await adapter.close();
+    }, 30_000);
+
+    test("receive loops survive the endpoint refusing and resetting connections, and resume", async () => {
+      const proxy = await tcpProxy(9324);
+      const adapter = new SqsAdapter(options(`d${Date.now().toString(36)}`, `http://127.0.0.1:${proxy.port}`));
+      await adapter.connect();
+      const got = new Set<number>();
+      await adapter.subscribe("Outage", async (m) => void got.add(m.payload as number), { group: "g" });
+      await adapter.publish("Outage", 1);
+      const wait = async (n: number) => {
+        const end = Date.now() + 20_000;
+        while (got.size < n && Date.now() < end) await Bun.sleep(20);
+      };
+      await wait(1);
+      // Down: open connections are reset and new ones refused, while the poller keeps trying.
+      proxy.down();
+      await expect(adapter.publish("Outage", 2)).rejects.toThrow(/publishing Outage .*failed/);
+      await Bun.sleep(1_500);
+      await proxy.up();
+      // Back: a publish that was refused is retried by the caller and must be handled.
+      await adapter.publish("Outage", 2);
+      await wait(2);
+      expect([...got].sort()).toEqual([1, 2]);
+      await adapter.close();
+      proxy.down();
+    }, 40_000);
+
     test("a message over SQS's 256 KiB limit is a clear error", async () => {
       const adapter = new SqsAdapter(options(`p${Date.now().toString(36)}`));
       await adapter.connect();
@@ -72,3 +139,77 @@ describe("sqs adapter without a server", () => {
     expect(Date.now() - started).toBeLessThan(15_000);
   });
 });
+
+/** Counts the SDK commands an adapter sends, and the largest MaxNumberOfMessages asked for. */
+function countCalls(adapter: SqsAdapter): Map<string, number> & { maxReceive: number } {
+  const calls = Object.assign(new Map<string, number>(), { maxReceive: 0 });
+  adapter.sqs.middlewareStack.add(
+    (next, context) => async (args) => {
+      const name = String(context.commandName);
+      calls.set(name, (calls.get(name) ?? 0) + 1);
+      const input = args.input as { MaxNumberOfMessages?: number };
+      if (name === "ReceiveMessageCommand") calls.maxReceive = Math.max(calls.maxReceive, input.MaxNumberOfMessages ?? 1);
+      return next(args);
+    },
+    { step: "initialize", name: "rohasCountCalls" },
+  );
+  return calls;
+}
+
+/** A TCP proxy to 127.0.0.1:`target` that can go down (reset its connections, refuse new ones) and come back on the same port. */
+async function tcpProxy(target: number) {
+  type Pair = { peer?: Socket<Pair>; pending: Uint8Array[] };
+  const open = new Set<Socket<Pair>>();
+  let listener: TCPSocketListener<Pair> | undefined;
+  let port = 0;
+  const listen = async () => {
+    listener = Bun.listen<Pair>({
+      hostname: "127.0.0.1",
+      port,
+      socket: {
+        async open(client) {
+          open.add(client);
+          client.data = { pending: [] };
+          const upstream = await Bun.connect<Pair>({
+            hostname: "127.0.0.1",
+            port: target,
+            socket: {
+              data: (_s, chunk) => void client.write(chunk),
+              close: () => void client.end(),
+              error: () => void client.end(),
+            },
+          });
+          upstream.data = { peer: client, pending: [] };
+          open.add(upstream);
+          client.data.peer = upstream;
+          for (const chunk of client.data.pending) upstream.write(chunk);
+        },
+        data(client, chunk) {
+          if (client.data.peer) client.data.peer.write(chunk);
+          else client.data.pending.push(new Uint8Array(chunk));
+        },
+        close(client) {
+          open.delete(client);
+          client.data.peer?.end();
+        },
+        error(client) {
+          client.data.peer?.end();
+        },
+      },
+    });
+    port = listener.port;
+  };
+  await listen();
+  return {
+    get port() {
+      return port;
+    },
+    down() {
+      listener?.stop(true);
+      listener = undefined;
+      for (const socket of open) socket.terminate();
+      open.clear();
+    },
+    up: listen,
+  };
+}

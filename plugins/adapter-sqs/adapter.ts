@@ -88,6 +88,7 @@ export class SqsAdapter implements Adapter {
   private closed = false;
   private sequence = 0;
   private readonly idPrefix = crypto.randomUUID().slice(0, 8);
+  private readonly receivers: number | undefined;
 
   constructor(private readonly options: SqsAdapterOptions) {
     this.client = new SQSClient({
@@ -105,8 +106,12 @@ export class SqsAdapter implements Adapter {
         httpAgent: new Agent({ keepAlive: true, maxSockets: 128 }),
       },
     });
-    const batch = Math.max(1, Math.min(SQS_MAX_BATCH, Math.floor(options.batchSize ?? SQS_MAX_BATCH)));
-    const limits = { maxEntries: batch, maxBytes: SQS_MAX_BYTES, maxInFlight: Math.max(1, options.batchConcurrency ?? 16) };
+    const limits = {
+      maxEntries: setting("batch_size", options.batchSize, SQS_MAX_BATCH, 1, SQS_MAX_BATCH),
+      maxBytes: SQS_MAX_BYTES,
+      maxInFlight: setting("batch_concurrency", options.batchConcurrency, 16, 1, 1_000),
+    };
+    this.receivers = options.receivers === undefined ? undefined : setting("receivers", options.receivers, 1, 1, 100);
     this.sends = new Batcher(limits, (url, items) => this.sendBatch(url, items));
     this.deletes = new Batcher(limits, (url, items) => this.deleteBatch(url, items));
   }
@@ -244,7 +249,7 @@ export class SqsAdapter implements Adapter {
       const p = this.consume(event, url, raw, handler, retry, options.onDeadLetter, () => slots.release(1)).finally(() => inFlight.delete(p));
       inFlight.add(p);
     };
-    const receivers = Math.max(1, this.options.receivers ?? Math.min(4, Math.ceil(concurrency / SQS_MAX_BATCH)));
+    const receivers = this.receivers ?? Math.min(4, Math.ceil(concurrency / SQS_MAX_BATCH));
     const loops = Array.from({ length: receivers }, () =>
       poll({
         client: this.client,
@@ -346,6 +351,15 @@ export class SqsAdapter implements Adapter {
     await Promise.race([Promise.all([this.sends.drain(), this.deletes.drain()]), Bun.sleep(this.options.drainTimeoutMs)]);
     this.client.destroy();
   }
+}
+
+/** A whole-number setting within SQS's bounds; anything else is a configuration mistake worth stopping for. */
+function setting(key: string, value: number | undefined, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new AdapterError("adapter/config", `[adapter] ${key} for sqs must be a whole number from ${min} to ${max}, not ${value}`);
+  }
+  return value;
 }
 
 /** Per entry of a batch request (Ids are indexes): undefined when SQS took it, else why not. */

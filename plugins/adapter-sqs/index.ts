@@ -18,6 +18,10 @@ const adapterSqs: RohasPlugin = {
         waitTimeSeconds: Number(o.wait_time_seconds ?? 10),
         connectTimeoutMs: Number(o.connect_timeout_ms ?? 3_000),
         drainTimeoutMs: Number(o.drain_timeout_ms ?? rohas.config.server.shutdown_timeout_ms),
+        // Unset keys keep the adapter's own defaults (10 per batch, 16 batches in flight, receivers by concurrency).
+        batchSize: o.batch_size === undefined ? undefined : Number(o.batch_size),
+        batchConcurrency: o.batch_concurrency === undefined ? undefined : Number(o.batch_concurrency),
+        receivers: o.receivers === undefined ? undefined : Number(o.receivers),
       });
     });
   },

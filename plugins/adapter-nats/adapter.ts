@@ -15,10 +15,10 @@ import {
   headers as natsHeaders,
   JSONCodec,
   nanos,
-  type ConsumerMessages,
+  Events,
   type JetStreamClient,
   type JetStreamManager,
-  type JsMsg,
+  type Msg,
   type NatsConnection,
 } from "nats";
 import {
@@ -32,6 +32,7 @@ import {
   type SubscribeOptions,
   type Subscription,
 } from "../../core/adapter.ts";
+import { PullConsumer } from "./pull.ts";
 
 export interface NatsAdapterOptions {
   url: string;
@@ -51,7 +52,8 @@ export class NatsAdapter implements Adapter {
   private js?: JetStreamClient;
   private jsm?: JetStreamManager;
   private readonly streams = new Set<string>();
-  private readonly running = new Set<{ messages: ConsumerMessages; inFlight: Set<Promise<void>> }>();
+  private readonly running = new Set<PullConsumer>();
+  private status?: AsyncIterable<unknown>;
 
   constructor(private readonly options: NatsAdapterOptions) {}
 
@@ -72,6 +74,12 @@ export class NatsAdapter implements Adapter {
       throw new AdapterError("adapter/no-jetstream", `NATS at ${this.options.url} has no JetStream (start nats-server with -js): ${reason(error)}`, error);
     });
     this.js = this.nc.jetstream();
+    // Pull requests do not survive a reconnect (the server may have restarted): consumers ask again.
+    const status = this.nc.status();
+    this.status = status;
+    void (async () => {
+      for await (const s of status) if (s.type === Events.Reconnect) for (const pull of this.running) pull.reconnected();
+    })().catch(() => undefined);
   }
 
   private async ensureStream(name: string, subjects: string[]): Promise<void> {
@@ -129,45 +137,61 @@ export class NatsAdapter implements Adapter {
         max_deliver: retry.maxAttempts + 1,
       });
     }
-    const consumer = await this.js!.consumers.get(stream, durable);
-    const concurrency = options.concurrency ?? 64;
-    const messages = await consumer.consume({ max_messages: concurrency });
-    const state = { messages, inFlight: new Set<Promise<void>>() };
-    this.running.add(state);
 
-    const handle = async (m: JsMsg): Promise<void> => {
-      const message = toMessage(event, m);
-      try {
-        await handler(message);
-        m.ack();
-      } catch (error) {
-        if (message.attempt >= retry.maxAttempts) {
+    // A failed (or undecodable) message: nak with backoff, or at maxAttempts dead-letter then terminate.
+    const failed = async (msg: Msg, message: Message, error: unknown): Promise<void> => {
+      if (message.attempt >= retry.maxAttempts) {
+        try {
           await this.deadLetter(message, error);
-          m.term();
-          try {
-            options.onDeadLetter?.(message, error);
-          } catch {
-            // a broken dead-letter sink must not stop consuming
-          }
-        } else {
-          m.nak(retryDelay(retry, message.attempt));
+        } catch {
+          // Not dead-lettered (broker gone?): nak so it comes back and dead-letters then.
+          respond(msg, nakPayload(retryDelay(retry, message.attempt)));
+          return;
         }
+        respond(msg, TERM);
+        try {
+          options.onDeadLetter?.(message, error);
+        } catch {
+          // a broken dead-letter sink must not stop consuming
+        }
+      } else {
+        respond(msg, nakPayload(retryDelay(retry, message.attempt)));
       }
     };
 
-    void (async () => {
-      for await (const m of messages) {
-        while (state.inFlight.size >= concurrency) await Promise.race(state.inFlight);
-        const p = handle(m).finally(() => state.inFlight.delete(p));
-        state.inFlight.add(p);
+    // Per message: one Message object, the handler's promise and one then(); acked (without
+    // waiting for the server) only once the handler resolved.
+    const deliver = (msg: Msg, reply: string): void => {
+      let message: Message;
+      try {
+        message = toMessage(event, msg, reply);
+      } catch (error) {
+        const raw = rawMessage(event, msg, reply);
+        void failed(msg, raw, error).finally(release);
+        return;
       }
-    })();
+      let done: Promise<void>;
+      try {
+        done = handler(message);
+      } catch (error) {
+        done = Promise.reject(error);
+      }
+      done.then(
+        () => {
+          respond(msg, ACK);
+          pull.release();
+        },
+        (error: unknown) => void failed(msg, message, error).finally(release),
+      );
+    };
+    const release = () => pull.release();
+    const pull = new PullConsumer(this.nc!, { stream, durable, concurrency: Math.max(1, options.concurrency ?? 64) }, deliver);
+    this.running.add(pull);
 
     return {
       close: async () => {
-        await messages.close();
-        await Promise.allSettled([...state.inFlight]);
-        this.running.delete(state);
+        await pull.stop();
+        this.running.delete(pull);
       },
     };
   }
@@ -182,30 +206,70 @@ export class NatsAdapter implements Adapter {
   }
 
   async close(): Promise<void> {
-    for (const state of this.running) {
-      await state.messages.close();
-      await Promise.allSettled([...state.inFlight]);
-    }
+    await Promise.all([...this.running].map((pull) => pull.stop()));
     this.running.clear();
+    (this.status as { stop?: () => void } | undefined)?.stop?.();
     if (this.nc && !this.nc.isClosed()) await this.nc.drain().catch(() => this.nc?.close());
   }
 }
 
-function toMessage(event: string, m: JsMsg): Message {
+const ACK = Uint8Array.of(43, 65, 67, 75); // +ACK
+const TERM = Uint8Array.of(43, 84, 69, 82, 77); // +TERM
+const nakPayload = (delayMs: number) => `-NAK {"delay":${Math.round(delayMs) * 1_000_000}}`;
+const decoder = new TextDecoder();
+
+/** Acks, naks or terminates; a closed connection leaves the message to be redelivered after the ack wait. */
+function respond(msg: Msg, payload: Uint8Array | string): void {
+  try {
+    msg.respond(payload);
+  } catch {
+    // not acknowledged: JetStream redelivers it
+  }
+}
+
+/**
+ * What the ack subject says: `$JS.ACK.<stream>.<consumer>.<delivered>.<stream seq>.<consumer seq>.<ns>.<pending>`,
+ * or with `<domain>.<account hash>` after `ACK` (11 or more tokens).
+ */
+function ackInfo(reply: string): { stream: string; delivered: number; seq: string; timestampMs: number } {
+  const t = reply.split(".");
+  const o = t.length === 9 ? 2 : 4;
+  return { stream: t[o]!, delivered: Number(t[o + 2]), seq: t[o + 3]!, timestampMs: Math.floor(Number(t[o + 5]) / 1e6) };
+}
+
+function toMessage(event: string, msg: Msg, reply: string): Message {
+  const info = ackInfo(reply);
+  const data = msg.data;
+  const h = msg.headers;
   const headers: Record<string, string> = {};
-  const h = m.headers;
-  if (h) for (const [k, v] of h) if (!k.startsWith("rohas-")) headers[k] = v[0] ?? "";
-  const info = m.info;
+  if (!h) {
+    return {
+      id: `${info.stream}-${info.seq}`,
+      event,
+      payload: data.length ? JSON.parse(decoder.decode(data)) : undefined,
+      headers,
+      attempt: info.delivered,
+      key: undefined,
+      publishedAt: info.timestampMs,
+    };
+  }
+  for (const [k, v] of h) if (!k.startsWith("rohas-")) headers[k] = v[0] ?? "";
   return {
     // Messages published before ids came from stream sequences carry rohas-id / rohas-published-at.
-    id: h?.get("rohas-id") || `${info.stream}-${info.streamSequence}`,
+    id: h.get("rohas-id") || `${info.stream}-${info.seq}`,
     event,
-    payload: m.data.length ? codec.decode(m.data) : undefined,
+    payload: data.length ? JSON.parse(decoder.decode(data)) : undefined,
     headers,
-    attempt: info.redeliveryCount,
-    key: h?.get("rohas-key") || undefined,
-    publishedAt: Number(h?.get("rohas-published-at")) || Math.floor(info.timestampNanos / 1e6),
+    attempt: info.delivered,
+    key: h.get("rohas-key") || undefined,
+    publishedAt: Number(h.get("rohas-published-at")) || info.timestampMs,
   };
+}
+
+/** A message whose payload is not JSON: its text, so it can be retried and dead-lettered like any failure. */
+function rawMessage(event: string, msg: Msg, reply: string): Message {
+  const info = ackInfo(reply);
+  return { id: `${info.stream}-${info.seq}`, event, payload: decoder.decode(msg.data), headers: {}, attempt: info.delivered, publishedAt: info.timestampMs };
 }
 
 function reason(error: unknown): string {

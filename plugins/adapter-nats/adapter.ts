@@ -94,7 +94,9 @@ export class NatsAdapter implements Adapter {
 
   async publish(event: string, payload: unknown, options: PublishOptions = {}): Promise<void> {
     if (!this.js) throw new AdapterError("adapter/closed", `cannot publish ${event}: not connected to NATS`);
-    await this.ensureStream(streamName(event), [subject(event)]);
+    const to = subject(event);
+    const stream = streamName(event);
+    if (!this.streams.has(stream)) await this.ensureStream(stream, [to]);
     // Headers only when there is something to carry: a message's id is its stream sequence and its
     // publish time the stream's timestamp (both in the ack metadata), so a plain event is a plain PUB.
     let h: ReturnType<typeof natsHeaders> | undefined;
@@ -113,7 +115,7 @@ export class NatsAdapter implements Adapter {
       // No msgID (Nats-Msg-Id): JetStream's duplicate tracking cost ~40% of publish throughput
       // and bought nothing, since a publish is never re-sent with the same id (the client
       // retries only a 503, which was not stored).
-      await this.js.publish(subject(event), data, h ? { headers: h } : undefined);
+      await this.js.publish(to, data, h ? { headers: h } : undefined);
     } catch (error) {
       throw new AdapterError("adapter/publish-failed", `publishing ${event} to NATS at ${this.options.url} failed: ${reason(error)}`, error);
     }

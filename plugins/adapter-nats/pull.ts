@@ -186,6 +186,7 @@ export class PullConsumer {
     const free = this.options.concurrency - this.active - this.pending - this.backlog.length;
     if (free <= 0 || (this.pending > 0 && free < this.threshold)) return;
     this.pending += free;
+    this.traffic = true; // a fresh request gets a full heartbeat period before it counts as missing
     try {
       this.nc.publish(this.next, `{"batch":${free},"expires":${this.expiresNs},"idle_heartbeat":${this.heartbeatNs}}`, { reply: this.inbox });
     } catch {

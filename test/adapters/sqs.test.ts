@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { GetQueueUrlCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
 import type { Socket, TCPSocketListener } from "bun";
 import { SqsAdapter } from "../../plugins/adapter-sqs/adapter.ts";
 import { brokerAvailable } from "./broker.ts";
@@ -122,6 +123,49 @@ if (available) {
       proxy.down();
     }, 40_000);
 
+    test("a listing that misses the adapter's own queue (as just after a broker restart) does not swallow publishes", async () => {
+      const adapter = new SqsAdapter(options(`l${Date.now().toString(36)}`));
+      await adapter.connect();
+      const got: unknown[] = [];
+      await adapter.subscribe("Listed", async (m) => void got.push(m.payload), { group: "g" });
+      adapter.sqs.middlewareStack.add(
+        (next, context) => async (args) => {
+          const result = await next(args);
+          if (context.commandName === "ListQueuesCommand") (result.output as { QueueUrls?: string[] }).QueueUrls = [];
+          return result;
+        },
+        { step: "initialize", name: "rohasEmptyListing" },
+      );
+      await adapter.publish("Listed", 1);
+      const end = Date.now() + 10_000;
+      while (got.length < 1 && Date.now() < end) await Bun.sleep(20);
+      expect(got).toEqual([1]);
+      await adapter.close();
+    }, 20_000);
+
+    test("a receive stuck on a connection that went silent times out and the loop resumes", async () => {
+      const proxy = await tcpProxy(9324);
+      const scope = `h${Date.now().toString(36)}`;
+      const adapter = new SqsAdapter(options(scope, `http://127.0.0.1:${proxy.port}`));
+      await adapter.connect();
+      const got: unknown[] = [];
+      await adapter.subscribe("Silent", async (m) => void got.push(m.payload), { group: "g" });
+      // Every connection open now stops answering without closing, as if the broker froze mid-request.
+      proxy.hang();
+      await Bun.sleep(500);
+      proxy.resume();
+      // Sent straight to the queue, not through the adapter under test: its receive loop is what is tested.
+      const direct = new SqsAdapter(options(scope));
+      const { QueueUrl } = await direct.sqs.send(new GetQueueUrlCommand({ QueueName: `t-${scope}-g--Silent` }));
+      await direct.sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: "7" }));
+      const end = Date.now() + 25_000;
+      while (got.length < 1 && Date.now() < end) await Bun.sleep(20);
+      expect(got).toEqual([7]);
+      await adapter.close();
+      await direct.close();
+      proxy.down();
+    }, 40_000);
+
     test("a message over SQS's 256 KiB limit is a clear error", async () => {
       const adapter = new SqsAdapter(options(`p${Date.now().toString(36)}`));
       await adapter.connect();
@@ -158,8 +202,9 @@ function countCalls(adapter: SqsAdapter): Map<string, number> & { maxReceive: nu
 
 /** A TCP proxy to 127.0.0.1:`target` that can go down (reset its connections, refuse new ones) and come back on the same port. */
 async function tcpProxy(target: number) {
-  type Pair = { peer?: Socket<Pair>; pending: Uint8Array[] };
+  type Pair = { peer?: Socket<Pair>; pending: Uint8Array[]; silent?: boolean };
   const open = new Set<Socket<Pair>>();
+  let silent = false;
   let listener: TCPSocketListener<Pair> | undefined;
   let port = 0;
   const listen = async () => {
@@ -169,12 +214,12 @@ async function tcpProxy(target: number) {
       socket: {
         async open(client) {
           open.add(client);
-          client.data = { pending: [] };
+          client.data = { pending: [], silent };
           const upstream = await Bun.connect<Pair>({
             hostname: "127.0.0.1",
             port: target,
             socket: {
-              data: (_s, chunk) => void client.write(chunk),
+              data: (_s, chunk) => void (client.data.silent || client.write(chunk)),
               close: () => void client.end(),
               error: () => void client.end(),
             },
@@ -185,6 +230,7 @@ async function tcpProxy(target: number) {
           for (const chunk of client.data.pending) upstream.write(chunk);
         },
         data(client, chunk) {
+          if (client.data.silent) return;
           if (client.data.peer) client.data.peer.write(chunk);
           else client.data.pending.push(new Uint8Array(chunk));
         },
@@ -211,5 +257,13 @@ async function tcpProxy(target: number) {
       open.clear();
     },
     up: listen,
+    /** Open connections (and new ones until resume) swallow everything without closing. */
+    hang() {
+      silent = true;
+      for (const socket of open) if (socket.data) socket.data.silent = true;
+    },
+    resume() {
+      silent = false;
+    },
   };
 }

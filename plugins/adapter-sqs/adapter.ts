@@ -58,6 +58,8 @@ export interface SqsAdapterOptions {
   batchConcurrency?: number;
   /** Concurrent receive loops per subscription. Default: one per 10 of its concurrency, at most 4. */
   receivers?: number;
+  /** How long a subscription's queue must stay missing before it is created again. Default 10 s (see poller.ts). */
+  recreateAfterMs?: number;
 }
 
 /** SQS's own limit for one message body plus attributes, and for one batch request's entries together. */
@@ -249,6 +251,16 @@ export class SqsAdapter implements Adapter {
       const p = this.consume(event, url, raw, handler, retry, options.onDeadLetter, () => slots.release(1)).finally(() => inFlight.delete(p));
       inFlight.add(p);
     };
+    // Receive loops that find the queue gone at the same moment share one re-creation.
+    let recreating: Promise<void> | undefined;
+    const recreate = () =>
+      (recreating ??= this.ensureQueue(name, retry.maxAttempts, true).then(
+        () => void (recreating = undefined),
+        (error) => {
+          recreating = undefined;
+          throw error;
+        },
+      ));
     const receivers = this.receivers ?? Math.min(4, Math.ceil(concurrency / SQS_MAX_BATCH));
     const loops = Array.from({ length: receivers }, () =>
       poll({
@@ -258,7 +270,8 @@ export class SqsAdapter implements Adapter {
         batchSize: Math.min(SQS_MAX_BATCH, concurrency),
         slots,
         deliver,
-        recreate: async () => void (await this.ensureQueue(name, retry.maxAttempts, true)),
+        recreate,
+        recreateAfterMs: this.options.recreateAfterMs,
         signal: abort.signal,
       }),
     );

@@ -2,7 +2,10 @@
  * One receive loop of a subscription. It long-polls for up to 10 messages at a
  * time and hands them to `deliver`. A broker that is down, restarting or slow
  * never ends the loop: every failure backs off (growing, capped, with jitter)
- * and the loop polls again; a queue that disappeared is recreated first.
+ * and the loop polls again. A queue that stays missing is recreated, but only
+ * after RECREATE_AFTER_MS: ElasticMQ answers requests before it has restored its
+ * persisted queues, and creating one of them in that window makes its restore
+ * fail (and the server stop), so a queue missing for a moment is waited for.
  */
 import { ReceiveMessageCommand, type SQSClient, type Message as SqsMessage } from "@aws-sdk/client-sqs";
 import { isQueueMissing } from "./errors.ts";
@@ -17,8 +20,9 @@ export interface PollerOptions {
   slots: Slots;
   /** Takes ownership of a received message and of the slot it holds. */
   deliver(raw: SqsMessage): void;
-  /** Called when the queue is missing; should create it again. */
+  /** Called when the queue stayed missing for `recreateAfterMs`; should create it again. */
   recreate(): Promise<void>;
+  recreateAfterMs?: number;
   /** Told about each failed receive (for logs and tests); the loop goes on regardless. */
   onError?(error: unknown): void;
   signal: AbortSignal;
@@ -28,9 +32,12 @@ const BACKOFF_MS = 100;
 const MAX_BACKOFF_MS = 2_000;
 /** On top of the long-poll wait: how long a receive may take before the connection is presumed dead. */
 const RECEIVE_GRACE_MS = 5_000;
+/** How long a queue must stay missing before it is created again (longer than a broker's restore). */
+export const RECREATE_AFTER_MS = 10_000;
 
 export async function poll(o: PollerOptions): Promise<void> {
   let failures = 0;
+  let missingSince: number | undefined;
   while (!o.signal.aborted) {
     if (!(await o.slots.acquire(o.batchSize, o.signal))) break;
     let got: SqsMessage[] = [];
@@ -48,12 +55,23 @@ export async function poll(o: PollerOptions): Promise<void> {
       );
       got = out.Messages ?? [];
       failures = 0;
+      missingSince = undefined;
     } catch (error) {
       o.slots.release(o.batchSize);
       if (o.signal.aborted) break;
       o.onError?.(error);
       failures++;
-      if (isQueueMissing(error)) await o.recreate().catch((e) => o.onError?.(e));
+      if (isQueueMissing(error)) {
+        missingSince ??= Date.now();
+        if (Date.now() - missingSince >= (o.recreateAfterMs ?? RECREATE_AFTER_MS)) {
+          await o.recreate().then(
+            () => (missingSince = undefined),
+            (e) => o.onError?.(e),
+          );
+        }
+      } else {
+        missingSince = undefined;
+      }
       await sleep(backoff(failures), o.signal);
       continue;
     }

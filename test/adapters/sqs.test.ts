@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { GetQueueUrlCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
+import { DeleteQueueCommand, GetQueueUrlCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
 import type { Socket, TCPSocketListener } from "bun";
 import { SqsAdapter } from "../../plugins/adapter-sqs/adapter.ts";
 import { brokerAvailable } from "./broker.ts";
@@ -165,6 +165,34 @@ if (available) {
       await direct.close();
       proxy.down();
     }, 40_000);
+
+    test("a subscription whose queue was deleted creates it again (after it stayed missing) and goes on consuming", async () => {
+      const scope = `q${Date.now().toString(36)}`;
+      const adapter = new SqsAdapter({ ...options(scope), recreateAfterMs: 500 });
+      await adapter.connect();
+      const got: unknown[] = [];
+      await adapter.subscribe("Gone", async (m) => void got.push(m.payload), { group: "g" });
+      const { QueueUrl } = await adapter.sqs.send(new GetQueueUrlCommand({ QueueName: `t-${scope}-g--Gone` }));
+      await adapter.sqs.send(new DeleteQueueCommand({ QueueUrl }));
+      // Refused while the queue is missing (never acknowledged into nowhere), then taken once it is back.
+      let refusals = 0;
+      const end = Date.now() + 20_000;
+      for (;;) {
+        try {
+          await adapter.publish("Gone", 1);
+          break;
+        } catch (error) {
+          refusals++;
+          expect(String(error)).toContain("publishing Gone to SQS queue");
+          if (Date.now() > end) throw error;
+          await Bun.sleep(100);
+        }
+      }
+      while (got.length < 1 && Date.now() < end) await Bun.sleep(20);
+      expect(got).toEqual([1]);
+      expect(refusals).toBeGreaterThan(0);
+      await adapter.close();
+    }, 30_000);
 
     test("a message over SQS's 256 KiB limit is a clear error", async () => {
       const adapter = new SqsAdapter(options(`p${Date.now().toString(36)}`));

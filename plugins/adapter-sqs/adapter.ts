@@ -282,7 +282,7 @@ export class SqsAdapter implements Adapter {
         (stopping ??= (async () => {
           abort.abort();
           await Promise.all(loops);
-          await Promise.race([Promise.allSettled([...inFlight]), Bun.sleep(this.options.drainTimeoutMs)]);
+          await within(Promise.allSettled([...inFlight]), this.options.drainTimeoutMs);
           this.own.get(event)?.delete(url);
         })()),
     };
@@ -361,9 +361,16 @@ export class SqsAdapter implements Adapter {
     await Promise.all([...this.subscriptions].map((s) => s.stop()));
     this.subscriptions.clear();
     // Publishes already accepted and acknowledgements already queued still go out.
-    await Promise.race([Promise.all([this.sends.drain(), this.deletes.drain()]), Bun.sleep(this.options.drainTimeoutMs)]);
+    await within(Promise.all([this.sends.drain(), this.deletes.drain()]), this.options.drainTimeoutMs);
     this.client.destroy();
   }
+}
+
+/** Waits for `work`, but no longer than `ms`; the timer does not outlive it (a closed adapter must not keep the process up). */
+async function within(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([work, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
 }
 
 /** A whole-number setting within SQS's bounds; anything else is a configuration mistake worth stopping for. */

@@ -77,8 +77,8 @@ export class SqsAdapter implements Adapter {
   readonly name = "sqs";
   private readonly client: SQSClient;
   private readonly urls = new Map<string, string>();
-  /** Per event: queue URLs of this adapter's own subscriptions; always published to, whatever ListQueues says. */
-  private readonly own = new Map<string, Set<string>>();
+  /** Per event: queue URLs of this adapter's own subscriptions (with how many use each); always published to, whatever ListQueues says. */
+  private readonly own = new Map<string, Map<string, number>>();
   /** Per event: group queues seen in a listing, kept until SQS says one is gone (a listing can miss queues just after a restart). */
   private readonly seen = new Map<string, Set<string>>();
   private readonly listedAt = new Map<string, number>();
@@ -175,7 +175,7 @@ export class SqsAdapter implements Adapter {
       this.listedAt.set(event, Date.now());
     }
     const own = this.own.get(event);
-    return own ? [...new Set([...seen, ...own])] : [...seen];
+    return own ? [...new Set([...seen, ...own.keys()])] : [...seen];
   }
 
   private async listQueues(event: string): Promise<Set<string>> {
@@ -240,8 +240,9 @@ export class SqsAdapter implements Adapter {
     } catch (error) {
       throw new AdapterError("adapter/subscribe-failed", `subscribing to ${event}: cannot create queue ${name} on SQS at ${this.address}: ${reason(error)}`, error);
     }
-    if (!this.own.has(event)) this.own.set(event, new Set());
-    this.own.get(event)!.add(url);
+    if (!this.own.has(event)) this.own.set(event, new Map());
+    const own = this.own.get(event)!;
+    own.set(url, (own.get(url) ?? 0) + 1);
 
     const concurrency = Math.max(1, options.concurrency ?? 64);
     const slots = new Slots(concurrency);
@@ -283,7 +284,9 @@ export class SqsAdapter implements Adapter {
           abort.abort();
           await Promise.all(loops);
           await within(Promise.allSettled([...inFlight]), this.options.drainTimeoutMs);
-          this.own.get(event)?.delete(url);
+          const left = (own.get(url) ?? 1) - 1;
+          if (left > 0) own.set(url, left);
+          else own.delete(url);
         })()),
     };
     this.subscriptions.add(control);

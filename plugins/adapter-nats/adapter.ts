@@ -275,6 +275,11 @@ function rawMessage(event: string, msg: Msg, reply: string): Message {
 }
 
 function reason(error: unknown): string {
-  if (error instanceof Error) return (error as Error & { code?: string }).code ? `${error.message} (${(error as Error & { code?: string }).code})` : error.message;
-  return String(error);
+  if (!(error instanceof Error)) return String(error);
+  const code = (error as Error & { code?: string }).code;
+  // The client's own words for these are bare codes ("TIMEOUT (TIMEOUT)"): say what they mean.
+  if (code === "TIMEOUT") return "no acknowledgement from JetStream in time (the server is down, restarting or overloaded); the event may not be stored";
+  if (code === "503") return "JetStream is not available (no responders: the server is starting or JetStream is off)";
+  if (code === "CONNECTION_CLOSED" || code === "DISCONNECT") return `the connection is ${code === "DISCONNECT" ? "down (reconnecting)" : "closed"}`;
+  return code && !error.message.includes(code) ? `${error.message} (${code})` : error.message;
 }

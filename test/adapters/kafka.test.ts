@@ -2,19 +2,10 @@ import { describe, expect, test } from "bun:test";
 import { KafkaAdapter } from "../../plugins/adapter-kafka/adapter.ts";
 import { brokerAvailable } from "./broker.ts";
 import { conformance } from "./conformance.ts";
+import { kafkaTestOptions } from "./kafka-options.ts";
 
 const available = await brokerAvailable("kafka", 9092);
-const options = {
-  brokers: ["127.0.0.1:9092"],
-  clientId: "rohas-test",
-  createTopics: true,
-  partitions: 3,
-  connectTimeoutMs: 3_000,
-  // The broker's minimum: a consumer that died is noticed within this.
-  sessionTimeoutMs: 6_000,
-  drainTimeoutMs: 300,
-  maxMessageBytes: 1_048_588,
-};
+const options = kafkaTestOptions;
 
 if (available) {
   conformance("kafka", {

@@ -16,6 +16,7 @@ import type { Rohas } from "./rohas.ts";
 import { HandlerError, type HandlerRef, type HandlerState, type RuntimeBridge } from "./runtime.ts";
 import type { ApiDef, CronDef, EventDef, Schema, WsDef } from "./schema.ts";
 import type { TelemetryRecord } from "./telemetry.ts";
+import { TelemetryNames } from "./telemetry-names.ts";
 import { ActiveSpan, contextFromHeaders, describeError, parseTraceparent, traceHeaders, type TraceContext } from "./tracing.ts";
 
 export interface ApiRequest {
@@ -92,9 +93,8 @@ export class Engine {
   private idleWaiters: (() => void)[] = [];
   private telemetryOn = false;
   private stopped = false;
-  /** Metric label sets, one per handler or event, reused by every record (stores may key series by identity). */
-  private readonly handlerLabels = new Map<string, Record<string, string>>();
-  private readonly eventLabels = new Map<string, Record<string, string>>();
+  /** Span names, attributes and metric labels, one set per handler or event (stores may key series by identity). */
+  private readonly names = new TelemetryNames();
 
   constructor(
     readonly rohas: Rohas,
@@ -244,19 +244,6 @@ export class Engine {
     if (this.telemetryOn) this.rohas.hooks.record.call({ type: "metric", metric: { time: Date.now(), name, kind, value, labels } });
   }
 
-  private labelsOfHandler(ref: HandlerRef): Record<string, string> {
-    // Keyed by name first: names are unique within a kind, and kinds rarely share a name.
-    let labels = this.handlerLabels.get(ref.name);
-    if (labels === undefined || labels.kind !== ref.kind) this.handlerLabels.set(ref.name, (labels = Object.freeze({ handler: ref.name, kind: ref.kind })));
-    return labels;
-  }
-
-  private labelsOfEvent(event: string): Record<string, string> {
-    let labels = this.eventLabels.get(event);
-    if (labels === undefined) this.eventLabels.set(event, (labels = Object.freeze({ event })));
-    return labels;
-  }
-
   /** In-flight accounting so `stop` can drain: a counter, not a set, since it runs for every request. */
   track<T>(promise: Promise<T>): Promise<T> {
     this.inFlight++;
@@ -307,8 +294,11 @@ export class Engine {
     const { beforeInvoke, afterInvoke } = this.rohas.hooks;
     if (beforeInvoke.isUsed() || afterInvoke.isUsed()) return this.invokeHooked(ref, args, parent, kind).then(next, failed);
     const timed = this.telemetryOn;
-    const span = new ActiveSpan(timed ? `${ref.kind} ${ref.name}` : ref.name, kind, parent, timed);
-    if (timed) span.set("handler.kind", ref.kind).set("handler.name", ref.name);
+    let span: ActiveSpan;
+    if (timed) {
+      const names = this.names.handler(ref);
+      span = new ActiveSpan(names.span, kind, parent).share(names.attributes);
+    } else span = new ActiveSpan(ref.name, kind, parent, false);
     const state = new InvocationState(this, span, ref.name);
     let returned: unknown;
     try {
@@ -331,8 +321,8 @@ export class Engine {
   /** The same call with `beforeInvoke`/`afterInvoke` taps around it. */
   private async invokeHooked(ref: HandlerRef, args: unknown[], parent: TraceContext | undefined, kind: SpanKindOfCall): Promise<Invoked> {
     const { beforeInvoke, afterInvoke } = this.rohas.hooks;
-    const span = new ActiveSpan(`${ref.kind} ${ref.name}`, kind, parent);
-    if (this.telemetryOn) span.set("handler.kind", ref.kind).set("handler.name", ref.name);
+    const names = this.names.handler(ref);
+    const span = new ActiveSpan(names.span, kind, parent).share(names.attributes);
     const state = new InvocationState(this, span, ref.name);
     const invocation = { handler: ref, args, state, startTime: span.startTime };
     try {
@@ -351,7 +341,7 @@ export class Engine {
   private invocationDone(ref: HandlerRef, span: ActiveSpan, state: InvocationState, result: unknown): Invoked {
     if (this.telemetryOn && span.timed) {
       this.recordSpan(span);
-      this.metric("handler_duration_ms", "histogram", Date.now() - span.startTime, this.labelsOfHandler(ref));
+      this.metric("handler_duration_ms", "histogram", Date.now() - span.startTime, this.names.handler(ref).labels);
     }
     return { result, state };
   }
@@ -493,22 +483,20 @@ export class Engine {
   }
 
   publish(event: string, payload: unknown, parent?: TraceContext): Promise<void> {
-    const span = new ActiveSpan(this.telemetryOn ? `publish ${event}` : event, "publish", parent, this.telemetryOn);
     // Without telemetry there is nothing to record: hand the adapter's promise straight back.
-    if (!this.telemetryOn) return this.adapter.publish(event, payload, { headers: traceHeaders(span.context) });
-    return this.publishRecorded(span, event, payload);
+    if (!this.telemetryOn) return this.adapter.publish(event, payload, { headers: traceHeaders(new ActiveSpan(event, "publish", parent, false).context) });
+    const names = this.names.event(event);
+    return this.publishRecorded(new ActiveSpan(names.publishSpan, "publish", parent).share(names.attributes), event, payload);
   }
 
   private async publishRecorded(span: ActiveSpan, event: string, payload: unknown): Promise<void> {
     try {
       await this.adapter.publish(event, payload, { headers: traceHeaders(span.context) });
       if (this.telemetryOn) {
-        span.set("event.name", event);
         this.recordSpan(span);
-        this.metric("events_published", "counter", 1, this.labelsOfEvent(event));
+        this.metric("events_published", "counter", 1, this.names.event(event).labels);
       }
     } catch (error) {
-      span.set("event.name", event);
       this.recordSpan(span, error);
       throw error;
     }
@@ -553,11 +541,14 @@ export class Engine {
    */
   private deliver(event: EventDef, message: Message): Promise<void> {
     const timed = this.telemetryOn;
-    const span = new ActiveSpan(timed ? `event ${event.name}` : event.name, "consume", contextFromHeaders(message.headers), timed);
+    let span: ActiveSpan;
     if (timed) {
-      span.set("event.name", event.name).set("message.attempt", message.attempt);
-      this.metric("events_consumed", "counter", 1, this.labelsOfEvent(event.name));
-    }
+      const names = this.names.event(event.name);
+      span = new ActiveSpan(names.consumeSpan, "consume", contextFromHeaders(message.headers));
+      if (message.attempt === 1) span.share(names.firstDelivery);
+      else span.set("event.name", event.name).set("message.attempt", message.attempt);
+      this.metric("events_consumed", "counter", 1, names.labels);
+    } else span = new ActiveSpan(event.name, "consume", contextFromHeaders(message.headers), false);
     const envelope: EventEnvelope = {
       event: event.name,
       payload: message.payload,
@@ -633,7 +624,7 @@ export class Engine {
   }
 
   private failDelivery(event: EventDef, span: ActiveSpan, error: unknown): never {
-    this.metric("events_failed", "counter", 1, this.labelsOfEvent(event.name));
+    this.metric("events_failed", "counter", 1, this.names.event(event.name).labels);
     this.recordSpan(span, error);
     throw error;
   }

@@ -44,3 +44,15 @@ describe("W3C trace context", () => {
     expect(record.error!.stack).toContain("tracing.test.ts");
   });
 });
+
+describe("shared span attributes", () => {
+  test("a span starts from a shared frozen set and copies it before adding its own", () => {
+    const shared = Object.freeze({ "event.name": "UserCreated" });
+    const a = new ActiveSpan("event UserCreated", "consume").share(shared);
+    const b = new ActiveSpan("event UserCreated", "consume").share(shared).set("message.attempt", 2);
+    b.attributes["extra"] = true;
+    expect(a.end().attributes).toBe(shared);
+    expect(b.end().attributes).toEqual({ "event.name": "UserCreated", "message.attempt": 2, extra: true });
+    expect(shared).toEqual({ "event.name": "UserCreated" });
+  });
+});

@@ -122,8 +122,23 @@ export class ActiveSpan {
     this.startMark = timed ? performance.now() : 0;
   }
 
+  /** Attributes shared with other spans (frozen); `set` copies them before changing anything. */
+  private sharedAttrs = false;
+
+  /** This span's own attributes, writable (shared ones are copied first). */
   get attributes(): Record<string, AttributeValue> {
+    if (this.sharedAttrs) {
+      this.attrs = { ...this.attrs };
+      this.sharedAttrs = false;
+    }
     return (this.attrs ??= {});
+  }
+
+  /** Starts from attributes shared by every span of one handler or event, without copying them. */
+  share(attributes: Readonly<Record<string, AttributeValue>>): this {
+    this.attrs = attributes as Record<string, AttributeValue>;
+    this.sharedAttrs = true;
+    return this;
   }
 
   private ctx?: TraceContext;
@@ -133,7 +148,7 @@ export class ActiveSpan {
   }
 
   set(key: string, value: AttributeValue): this {
-    (this.attrs ??= {})[key] = value;
+    this.attributes[key] = value;
     return this;
   }
 
@@ -147,7 +162,7 @@ export class ActiveSpan {
       startTime: this.startTime,
       durationMs: performance.now() - this.startMark,
       status: error === undefined ? "ok" : "error",
-      attributes: this.attributes,
+      attributes: this.attrs ?? {},
     };
     if (error !== undefined) record.error = describeError(error);
     return record;

@@ -8,6 +8,7 @@
  * its own data.
  */
 import type { ApiDef } from "../../core/schema.ts";
+import type { AttributeValue } from "../../core/telemetry.ts";
 import { ActiveSpan, formatTraceparent, parseTraceparent } from "../../core/tracing.ts";
 import type { CorsPolicy } from "./cors.ts";
 import { errorStatus, type ServerEngine } from "./engine-port.ts";
@@ -58,6 +59,7 @@ export class ApiRoute {
   private readonly coerceQuery?: (raw: RawQuery) => Record<string, unknown>;
   private readonly needsClientAddress: boolean;
   private readonly corsOnRoute: boolean;
+  private readonly attributesByStatus = new Map<number, Readonly<Record<string, AttributeValue>>>();
 
   constructor(
     readonly api: ApiDef,
@@ -118,12 +120,19 @@ export class ApiRoute {
     }
     const response = this.respond(headers.origin, span, status, body, extraHeaders, retryAfter);
     if (!recording) return response;
-    span.set("http.method", this.api.method);
-    span.set("http.route", this.api.path);
-    span.set("http.status_code", response.status);
-    span.set("rohas.api", this.api.name);
+    span.share(this.spanAttributes(response.status));
     engine.record({ type: "span", span: span.end(response.status >= 500 ? (failure ?? new Error(`status ${response.status}`)) : undefined) });
     return response;
+  }
+
+  /** The span attributes of this route answering `status`: one frozen object per status, shared by its spans. */
+  private spanAttributes(status: number): Readonly<Record<string, AttributeValue>> {
+    let attributes = this.attributesByStatus.get(status);
+    if (attributes === undefined) {
+      attributes = Object.freeze({ "http.method": this.api.method, "http.route": this.api.path, "http.status_code": status, "rohas.api": this.api.name });
+      this.attributesByStatus.set(status, attributes);
+    }
+    return attributes;
   }
 
   private respond(

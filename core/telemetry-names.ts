@@ -1,0 +1,62 @@
+/**
+ * What the engine records for each handler and each event — span names, span
+ * attributes, metric labels — built once and shared by every span and metric
+ * of it. Fewer allocations per call, and, since sampling holds recent spans
+ * (so a failed trace can be written whole), less retained per held span.
+ * Shared objects are frozen: spans copy them before adding their own attributes.
+ */
+import type { HandlerRef } from "./runtime.ts";
+import type { AttributeValue } from "./telemetry.ts";
+
+type Attributes = Readonly<Record<string, AttributeValue>>;
+type Labels = Readonly<Record<string, string>>;
+
+export interface HandlerNames {
+  span: string;
+  attributes: Attributes;
+  labels: Labels;
+}
+
+export interface EventNames {
+  publishSpan: string;
+  consumeSpan: string;
+  /** `event.name`, for publish spans. */
+  attributes: Attributes;
+  /** `event.name` and `message.attempt: 1`, for first deliveries (most of them). */
+  firstDelivery: Attributes;
+  labels: Labels;
+}
+
+export class TelemetryNames {
+  private readonly handlers = new Map<string, HandlerNames>();
+  private readonly events = new Map<string, EventNames>();
+
+  handler(ref: HandlerRef): HandlerNames {
+    // Keyed by name: names are unique within a kind, and kinds rarely share one (then it is rebuilt).
+    let names = this.handlers.get(ref.name);
+    if (names === undefined || names.labels.kind !== ref.kind) {
+      names = {
+        span: `${ref.kind} ${ref.name}`,
+        attributes: Object.freeze({ "handler.kind": ref.kind, "handler.name": ref.name }),
+        labels: Object.freeze({ handler: ref.name, kind: ref.kind }),
+      };
+      this.handlers.set(ref.name, names);
+    }
+    return names;
+  }
+
+  event(name: string): EventNames {
+    let names = this.events.get(name);
+    if (names === undefined) {
+      names = {
+        publishSpan: `publish ${name}`,
+        consumeSpan: `event ${name}`,
+        attributes: Object.freeze({ "event.name": name }),
+        firstDelivery: Object.freeze({ "event.name": name, "message.attempt": 1 }),
+        labels: Object.freeze({ event: name }),
+      };
+      this.events.set(name, names);
+    }
+    return names;
+  }
+}

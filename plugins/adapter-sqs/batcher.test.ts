@@ -73,6 +73,26 @@ describe("sqs batcher", () => {
     expect(sizes).toEqual([1, 7]);
   });
 
+  test("while maxInFlight requests are out, waiting items do not spin the event loop", async () => {
+    let immediates = 0;
+    const original = globalThis.setImmediate;
+    globalThis.setImmediate = ((fn: (...a: unknown[]) => void, ...args: unknown[]) => {
+      immediates++;
+      return original(fn, ...args);
+    }) as typeof setImmediate;
+    try {
+      const batcher = new Batcher<number>({ ...limits, maxInFlight: 1 }, async (_key, items) => {
+        await Bun.sleep(100);
+        return items.map(() => undefined);
+      });
+      await Promise.all(Array.from({ length: 30 }, (_, i) => batcher.add("q", i, 1)));
+    } finally {
+      globalThis.setImmediate = original;
+    }
+    // Three batches of 10, one at a time: a handful of wake-ups, not one per turn of the loop.
+    expect(immediates).toBeLessThan(20);
+  });
+
   test("drain sends what waits and settles every request", async () => {
     const { batcher, batches } = recording();
     const pending = batcher.add("q", "late", 1);

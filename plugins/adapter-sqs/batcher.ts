@@ -86,7 +86,9 @@ export class Batcher<T> {
       });
       this.requests.add(request);
     }
-    if (lane.waiting.length > 0) this.schedule();
+    // With every request slot taken, a request's completion pumps again (see .finally): scheduling
+    // here too would spin the event loop (setImmediate after setImmediate) until one settles.
+    if (lane.waiting.length > 0 && lane.inFlight < this.limits.maxInFlight) this.schedule();
   }
 
   /** The next batch from the head of a lane: up to maxEntries items and maxBytes bytes (always at least one). */

@@ -42,6 +42,12 @@ export interface NatsAdapterOptions {
 }
 
 const codec = JSONCodec();
+/**
+ * The server's own redelivery limit. Rohas dead-letters at maxAttempts (and a message delivered
+ * past it is dead-lettered unhandled), so the server must never give up first: a message over
+ * max_deliver stays in the stream but is never delivered again, nor dead-lettered.
+ */
+const MAX_DELIVER = -1;
 const DLQ_STREAM = "ROHAS_DLQ";
 const streamName = (event: string) => `ROHAS_${event.replace(/[^A-Za-z0-9_-]/g, "_")}`;
 const subject = (event: string) => `rohas.${event}`;
@@ -126,19 +132,7 @@ export class NatsAdapter implements Adapter {
     const stream = streamName(event);
     await this.ensureStream(stream, [subject(event)]);
     const durable = options.group.replace(/[^A-Za-z0-9_-]/g, "_");
-    try {
-      await this.jsm!.consumers.info(stream, durable);
-    } catch {
-      await this.jsm!.consumers.add(stream, {
-        durable_name: durable,
-        ack_policy: AckPolicy.Explicit,
-        deliver_policy: DeliverPolicy.All,
-        filter_subject: subject(event),
-        ack_wait: nanos(this.options.ackWaitMs),
-        // Rohas dead-letters itself at maxAttempts; this is only a backstop against endless redelivery.
-        max_deliver: retry.maxAttempts + 1,
-      });
-    }
+    await this.ensureConsumer(stream, durable, subject(event));
 
     // A failed (or undecodable) message: nak with backoff, or at maxAttempts dead-letter then terminate.
     const failed = async (msg: Msg, message: Message, error: unknown): Promise<void> => {
@@ -172,6 +166,13 @@ export class NatsAdapter implements Adapter {
         void failed(msg, raw, error).finally(release);
         return;
       }
+      if (message.attempt > retry.maxAttempts) {
+        // Delivered past maxAttempts: earlier attempts never settled (the process died, the ack
+        // timed out) or their dead-letter publish failed. Dead-letter it without running the handler.
+        const error = new Error(`delivered ${message.attempt} times, over maxAttempts (${retry.maxAttempts}): earlier attempts did not finish`);
+        void failed(msg, message, error).finally(release);
+        return;
+      }
       let done: Promise<void>;
       try {
         done = handler(message);
@@ -196,6 +197,39 @@ export class NatsAdapter implements Adapter {
         this.running.delete(pull);
       },
     };
+  }
+
+  /**
+   * The group's durable consumer, created or brought up to date: a durable made earlier with
+   * another ack wait or a tight max_deliver (an older version, a smaller maxAttempts) is updated,
+   * or the server would stop delivering before Rohas dead-letters.
+   */
+  private async ensureConsumer(stream: string, durable: string, filter: string): Promise<void> {
+    const wanted = { ack_wait: nanos(this.options.ackWaitMs), max_deliver: MAX_DELIVER };
+    let info;
+    try {
+      info = await this.jsm!.consumers.info(stream, durable);
+    } catch {
+      try {
+        await this.jsm!.consumers.add(stream, {
+          durable_name: durable,
+          ack_policy: AckPolicy.Explicit,
+          deliver_policy: DeliverPolicy.All,
+          filter_subject: filter,
+          ...wanted,
+        });
+        return;
+      } catch (error) {
+        // Another subscriber of the group created it in between: check it like an existing one.
+        info = await this.jsm!.consumers.info(stream, durable).catch(() => {
+          throw error;
+        });
+      }
+    }
+    const c = info.config;
+    if (c.ack_wait !== wanted.ack_wait || (c.max_deliver ?? -1) !== wanted.max_deliver) {
+      await this.jsm!.consumers.update(stream, durable, wanted);
+    }
   }
 
   private async deadLetter(message: Message, error: unknown): Promise<void> {

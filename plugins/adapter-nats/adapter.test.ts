@@ -1,0 +1,125 @@
+/**
+ * The NATS adapter against a live server: durable consumers kept in line with the
+ * retry policy, recovery from a lost stream or durable, long handlers kept alive,
+ * bounded close. Each test makes its own uniquely named streams and deletes them.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { AckPolicy, connect, DeliverPolicy, type JetStreamManager, type NatsConnection, nanos } from "nats";
+import { brokerAvailable } from "../../test/adapters/broker.ts";
+import { NatsAdapter, type NatsAdapterOptions } from "./adapter.ts";
+
+const URL = "nats://127.0.0.1:4222";
+const available = await brokerAvailable("nats", 4222);
+let counter = 0;
+const unique = (label: string) => `${label}_${Date.now().toString(36)}_${++counter}`;
+
+const until = async (fn: () => boolean, ms = 10_000, what = "condition") => {
+  const end = Date.now() + ms;
+  while (!fn()) {
+    if (Date.now() > end) throw new Error(`${what} not met within ${ms} ms`);
+    await Bun.sleep(5);
+  }
+};
+
+if (available) {
+  let nc: NatsConnection;
+  let jsm: JetStreamManager;
+  const streams: string[] = [];
+  const adapters: NatsAdapter[] = [];
+
+  beforeAll(async () => {
+    nc = await connect({ servers: URL });
+    jsm = await nc.jetstreamManager();
+  });
+  afterAll(async () => {
+    await Promise.all(adapters.map((a) => a.close().catch(() => undefined)));
+    for (const s of streams) await jsm.streams.delete(s).catch(() => undefined);
+    await nc.close();
+  });
+
+  /** A unique event; its stream is deleted after the tests. */
+  const newEvent = (label: string) => {
+    const event = unique(label);
+    streams.push(`ROHAS_${event}`);
+    return event;
+  };
+  const adapter = async (options: Partial<NatsAdapterOptions> = {}) => {
+    const a = new NatsAdapter({ url: URL, ackWaitMs: 1_500, connectTimeoutMs: 3_000, ...options });
+    await a.connect();
+    adapters.push(a);
+    return a;
+  };
+  /** How many dead letters the DLQ stream holds for an event. */
+  const deadLetters = async (event: string) => {
+    const info = await jsm.streams.info("ROHAS_DLQ", { subjects_filter: `rohas.dlq.${event}` });
+    return (info.state.subjects as Record<string, number> | undefined)?.[`rohas.dlq.${event}`] ?? 0;
+  };
+  /** The stream and durable as an earlier version made them: max_deliver maxAttempts + 1. */
+  const oldDurable = async (event: string, config: { max_deliver: number; ack_wait_ms: number }) => {
+    await jsm.streams.add({ name: `ROHAS_${event}`, subjects: [`rohas.${event}`] });
+    await jsm.consumers.add(`ROHAS_${event}`, {
+      durable_name: "g",
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      filter_subject: `rohas.${event}`,
+      ack_wait: nanos(config.ack_wait_ms),
+      max_deliver: config.max_deliver,
+    });
+  };
+
+  describe("nats durable consumer config", () => {
+    test("a durable made with a lower max_deliver and another ack wait is updated: retried up to the new maxAttempts, then dead-lettered once", async () => {
+      const event = newEvent("Raised");
+      await oldDurable(event, { max_deliver: 3, ack_wait_ms: 30_000 }); // made with maxAttempts 2
+      const a = await adapter();
+      const attempts: number[] = [];
+      const dead: number[] = [];
+      await a.subscribe(
+        event,
+        async (m) => {
+          attempts.push(m.attempt);
+          throw new Error("boom");
+        },
+        { group: "g", retry: { maxAttempts: 5, backoffMs: 10, maxBackoffMs: 20 }, onDeadLetter: (m) => dead.push(m.attempt) },
+      );
+      await a.publish(event, { x: 1 });
+      await until(() => dead.length === 1, 10_000, "dead letter");
+      await Bun.sleep(200);
+      expect(attempts).toEqual([1, 2, 3, 4, 5]);
+      expect(dead).toEqual([5]);
+      expect(await deadLetters(event)).toBe(1);
+      const config = (await jsm.consumers.info(`ROHAS_${event}`, "g")).config;
+      expect(config.ack_wait).toBe(nanos(1_500));
+      expect(config.max_deliver ?? -1).toBe(-1);
+    }, 30_000);
+
+    test("a message delivered past maxAttempts (attempts that never settled) is dead-lettered without running the handler", async () => {
+      const event = newEvent("Over");
+      await oldDurable(event, { max_deliver: -1, ack_wait_ms: 300 });
+      await nc.jetstream().publish(`rohas.${event}`, new TextEncoder().encode(JSON.stringify({ x: 1 })));
+      // Three deliveries nobody acknowledged, as from a consumer that crashed three times.
+      const consumer = await nc.jetstream().consumers.get(`ROHAS_${event}`, "g");
+      for (let i = 1; i <= 3; i++) {
+        const m = await consumer.next({ expires: 3_000 });
+        expect(m?.info.redeliveryCount).toBe(i);
+      }
+      const a = await adapter();
+      const handled: number[] = [];
+      const dead: { attempt: number; error: unknown }[] = [];
+      await a.subscribe(event, async (m) => void handled.push(m.attempt), {
+        group: "g",
+        retry: { maxAttempts: 2, backoffMs: 10, maxBackoffMs: 20 },
+        onDeadLetter: (m, error) => dead.push({ attempt: m.attempt, error }),
+      });
+      await until(() => dead.length === 1, 10_000, "dead letter");
+      await Bun.sleep(500);
+      expect(handled).toEqual([]);
+      expect(dead.length).toBe(1);
+      expect(dead[0]!.attempt).toBe(4);
+      expect(String(dead[0]!.error)).toContain("over maxAttempts");
+      expect(await deadLetters(event)).toBe(1);
+      const info = await jsm.consumers.info(`ROHAS_${event}`, "g");
+      expect(info.num_ack_pending + info.num_pending).toBe(0);
+    }, 30_000);
+  });
+}

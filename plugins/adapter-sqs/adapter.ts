@@ -13,6 +13,7 @@
  * its message in every group queue, so nothing acknowledged is lost.
  * Standard queues do not keep order; use a broker with ordering when it matters.
  */
+import { createHash } from "node:crypto";
 import { Agent } from "node:http";
 import {
   ChangeMessageVisibilityCommand,
@@ -21,7 +22,10 @@ import {
   GetQueueAttributesCommand,
   GetQueueUrlCommand,
   ListQueuesCommand,
+  ListQueueTagsCommand,
   SendMessageBatchCommand,
+  SetQueueAttributesCommand,
+  TagQueueCommand,
   SQSClient,
   type Message as SqsMessage,
 } from "@aws-sdk/client-sqs";
@@ -68,6 +72,13 @@ export const SQS_MAX_BYTES = 262_144;
 export const SQS_MAX_BATCH = 10;
 const SEPARATOR = "--";
 const LIST_CACHE_MS = 2_000;
+/** SQS allows 80 characters per queue name; the dead-letter queue adds "-dlq". */
+const MAX_NAME = 80 - "-dlq".length;
+/** A shortened group keeps at least this much: "_" and 8 hex digits of the group's hash. */
+const GROUP_HASH = 9;
+/** Tags every Rohas group queue carries, so a listing can tell its own queues from look-alikes. */
+export const TAG_PREFIX = "rohas:prefix";
+export const TAG_EVENT = "rohas:event";
 
 interface Ack {
   receiptHandle: string;
@@ -91,6 +102,12 @@ export class SqsAdapter implements Adapter {
   private sequence = 0;
   private readonly idPrefix = crypto.randomUUID().slice(0, 8);
   private readonly receivers: number | undefined;
+  /** queuePrefix as it appears in queue names (SQS allows only letters, digits, _ and -). */
+  private readonly prefix: string;
+  /** Per listed queue URL: whether its tags say it is a group queue of this prefix and that event (only tagged answers are kept). */
+  private readonly verified = new Map<string, string | false>();
+  /** Events already warned about: a publish that reached no group queue. */
+  private readonly warnedUnrouted = new Set<string>();
 
   constructor(private readonly options: SqsAdapterOptions) {
     this.client = new SQSClient({
@@ -113,6 +130,7 @@ export class SqsAdapter implements Adapter {
       maxBytes: SQS_MAX_BYTES,
       maxInFlight: setting("batch_concurrency", options.batchConcurrency, 16, 1, 1_000),
     };
+    this.prefix = sanitize(options.queuePrefix);
     this.receivers = options.receivers === undefined ? undefined : setting("receivers", options.receivers, 1, 1, 100);
     this.sends = new Batcher(limits, (url, items) => this.sendBatch(url, items));
     this.deletes = new Batcher(limits, (url, items) => this.deleteBatch(url, items));
@@ -124,7 +142,7 @@ export class SqsAdapter implements Adapter {
 
   async connect(): Promise<void> {
     try {
-      await this.client.send(new ListQueuesCommand({ QueueNamePrefix: this.options.queuePrefix, MaxResults: 1 }), {
+      await this.client.send(new ListQueuesCommand({ QueueNamePrefix: this.prefix, MaxResults: 1 }), {
         abortSignal: AbortSignal.timeout(this.options.connectTimeoutMs),
       });
     } catch (error) {
@@ -132,14 +150,41 @@ export class SqsAdapter implements Adapter {
     }
   }
 
+  /**
+   * `<prefix><group>--<event>`, sanitised. The prefix and the event are kept whole (a publisher
+   * finds the queues by them); a group too long for SQS's 80 characters is cut and ends in a hash
+   * of its full name, so two long groups do not share a queue.
+   */
   private queueName(group: string, event: string): string {
-    return `${this.options.queuePrefix}${group}${SEPARATOR}${event}`.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 76);
+    const room = this.groupRoom(event);
+    const g = sanitize(group);
+    if (g.length <= room) return `${this.prefix}${g}${this.eventSuffix(event)}`;
+    const hash = createHash("sha256").update(group).digest("hex").slice(0, GROUP_HASH - 1);
+    return `${this.prefix}${g.slice(0, room - GROUP_HASH)}_${hash}${this.eventSuffix(event)}`;
+  }
+
+  private eventSuffix(event: string): string {
+    return `${SEPARATOR}${sanitize(event)}`;
+  }
+
+  /** Characters left for the group in a queue name of `event`; a configuration error when not even a hashed group fits. */
+  private groupRoom(event: string): number {
+    const room = MAX_NAME - this.prefix.length - this.eventSuffix(event).length;
+    if (room < GROUP_HASH) {
+      throw new AdapterError(
+        "adapter/config",
+        `[adapter] sqs: queue_prefix "${this.options.queuePrefix}" and event ${event} leave no room for a group in an SQS queue name ` +
+          `(at most 80 characters with "-dlq"; prefix + group + "--" + event): shorten queue_prefix or the event name`,
+      );
+    }
+    return room;
   }
 
   /** Creates (idempotently) a group queue and its DLQ; `fresh` skips the cache, for a queue the broker lost. */
-  private async ensureQueue(name: string, maxAttempts: number, fresh = false): Promise<string> {
+  private async ensureQueue(name: string, event: string, maxAttempts: number, fresh = false): Promise<string> {
     const cached = this.urls.get(name);
     if (cached && !fresh) return cached;
+    const tags = { [TAG_PREFIX]: this.options.queuePrefix, [TAG_EVENT]: event };
     const dlq = await this.client.send(new CreateQueueCommand({ QueueName: `${name}-dlq` }));
     const dlqAttrs = await this.client.send(new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl!, AttributeNames: ["QueueArn"] }));
     const created = await this.client.send(
@@ -149,8 +194,11 @@ export class SqsAdapter implements Adapter {
           VisibilityTimeout: String(this.options.visibilityTimeout),
           RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqAttrs.Attributes!.QueueArn, maxReceiveCount: String(maxAttempts) }),
         },
+        tags,
       }),
     );
+    // CreateQueue ignores tags for a queue that already exists (made by an older Rohas): tag it now.
+    await this.client.send(new TagQueueCommand({ QueueUrl: created.QueueUrl!, Tags: tags }));
     this.urls.set(name, created.QueueUrl!);
     return created.QueueUrl!;
   }
@@ -178,15 +226,42 @@ export class SqsAdapter implements Adapter {
     return own ? [...new Set([...seen, ...own.keys()])] : [...seen];
   }
 
+  /**
+   * Group queues of `event`: listed by the sanitised prefix, narrowed by name, then confirmed by
+   * their tags (another project's prefix can start with ours, `shop-` and `shop-admin-`, and
+   * sanitising can make two names look alike). A queue's tags are asked once.
+   */
   private async listQueues(event: string): Promise<Set<string>> {
-    const suffix = `${SEPARATOR}${event.replace(/[^A-Za-z0-9_-]/g, "_")}`;
-    const listed = new Set<string>();
+    const suffix = this.eventSuffix(event);
+    const candidates: string[] = [];
     let NextToken: string | undefined;
     do {
-      const page = await this.client.send(new ListQueuesCommand({ QueueNamePrefix: this.options.queuePrefix, NextToken, MaxResults: 1000 }));
-      for (const url of page.QueueUrls ?? []) if (url.endsWith(suffix)) listed.add(url);
+      const page = await this.client.send(new ListQueuesCommand({ QueueNamePrefix: this.prefix, NextToken, MaxResults: 1000 }));
+      for (const url of page.QueueUrls ?? []) if (url.endsWith(suffix)) candidates.push(url);
       NextToken = page.NextToken;
     } while (NextToken);
+    const want = `${this.options.queuePrefix}\n${event}`;
+    const listed = new Set<string>();
+    await Promise.all(
+      candidates.map(async (url) => {
+        let owner = this.verified.get(url);
+        if (owner === undefined) {
+          try {
+            const tags = (await this.client.send(new ListQueueTagsCommand({ QueueUrl: url }))).Tags ?? {};
+            const prefix = tags[TAG_PREFIX];
+            const tagged = tags[TAG_EVENT];
+            // Untagged (not yet, or not ours): asked again at the next listing, not remembered.
+            if (prefix === undefined || tagged === undefined) return;
+            owner = `${prefix}\n${tagged}`;
+            this.verified.set(url, owner);
+          } catch (error) {
+            if (isQueueMissing(error)) return;
+            throw error;
+          }
+        }
+        if (owner === want) listed.add(url);
+      }),
+    );
     return listed;
   }
 
@@ -196,17 +271,33 @@ export class SqsAdapter implements Adapter {
     if (message.bytes > SQS_MAX_BYTES) {
       throw new AdapterError("adapter/payload-too-large", `event ${event}: message is ${message.bytes} bytes, over SQS's limit of ${SQS_MAX_BYTES}`);
     }
+    this.groupRoom(event);
     let urls: string[];
     try {
       urls = await this.groupQueues(event);
     } catch (error) {
       throw new AdapterError("adapter/publish-failed", `publishing ${event}: cannot list its queues on SQS at ${this.address}: ${reason(error)}`, error);
     }
+    if (urls.length === 0) {
+      // No group subscribes to it (yet): like a topic without subscribers, the message goes nowhere.
+      // The engine subscribes before it publishes, so this is another project's or a mistyped event.
+      if (!this.warnedUnrouted.has(event)) {
+        this.warnedUnrouted.add(event);
+        console.warn(
+          `[rohas] sqs: published ${event} but no group queue for it exists under queue_prefix "${this.options.queuePrefix}" on ${this.address}; ` +
+            `it was not stored (subscribe a handler first). Warned once per event.`,
+        );
+      }
+      return;
+    }
     // Every group queue must take it; a failure in one rejects the publish (a retry may duplicate it in the others: at least once).
     await Promise.all(
       urls.map((url) =>
         this.sends.add(url, message, message.bytes).catch((error) => {
-          if (isQueueMissing(error) && !this.own.get(event)?.has(url)) this.seen.get(event)?.delete(url);
+          if (isQueueMissing(error) && !this.own.get(event)?.has(url)) {
+            this.seen.get(event)?.delete(url);
+            this.verified.delete(url);
+          }
           throw new AdapterError("adapter/publish-failed", `publishing ${event} to SQS queue ${queueOf(url)} at ${this.address} failed: ${reason(error)}`, error);
         }),
       ),
@@ -236,7 +327,7 @@ export class SqsAdapter implements Adapter {
     const name = this.queueName(options.group, event);
     let url: string;
     try {
-      url = await this.ensureQueue(name, retry.maxAttempts);
+      url = await this.ensureQueue(name, event, retry.maxAttempts);
     } catch (error) {
       throw new AdapterError("adapter/subscribe-failed", `subscribing to ${event}: cannot create queue ${name} on SQS at ${this.address}: ${reason(error)}`, error);
     }
@@ -255,7 +346,7 @@ export class SqsAdapter implements Adapter {
     // Receive loops that find the queue gone at the same moment share one re-creation.
     let recreating: Promise<void> | undefined;
     const recreate = () =>
-      (recreating ??= this.ensureQueue(name, retry.maxAttempts, true).then(
+      (recreating ??= this.ensureQueue(name, event, retry.maxAttempts, true).then(
         () => void (recreating = undefined),
         (error) => {
           recreating = undefined;
@@ -391,6 +482,11 @@ function entryOutcomes(count: number, ok: { Id?: string }[] = [], failed: { Id?:
   for (const s of ok) outcomes[Number(s.Id)] = undefined;
   for (const f of failed) outcomes[Number(f.Id)] = Object.assign(new Error(`${f.Code ?? "Failed"}: ${f.Message ?? "no reason given"}`), { name: f.Code ?? "Error" });
   return outcomes;
+}
+
+/** What SQS allows in a queue name: letters, digits, _ and -; anything else becomes _. */
+function sanitize(part: string): string {
+  return part.replace(/[^A-Za-z0-9_-]/g, "_");
 }
 
 function queueOf(url: string): string {

@@ -194,6 +194,94 @@ if (available) {
       await adapter.close();
     }, 30_000);
 
+    /** Subscribes with one adapter, publishes with another that subscribes to nothing (so only the listing can route it). */
+    async function publishFromElsewhere(prefix: string, group: string, event: string, subscriberPrefix = prefix) {
+      const sub = new SqsAdapter({ ...options("x"), queuePrefix: subscriberPrefix });
+      const pub = new SqsAdapter({ ...options("x"), queuePrefix: prefix });
+      await sub.connect();
+      await pub.connect();
+      const got: unknown[] = [];
+      await sub.subscribe(event, async (m) => void got.push(m.payload), { group });
+      await pub.publish(event, { from: prefix });
+      return {
+        got,
+        async received(n: number, ms = 10_000) {
+          const end = Date.now() + ms;
+          while (got.length < n && Date.now() < end) await Bun.sleep(20);
+          return got;
+        },
+        async close() {
+          await sub.close();
+          await pub.close();
+        },
+      };
+    }
+
+    test("a publisher that does not subscribe reaches a group queue whose full name is over SQS's 80 characters", async () => {
+      const run = await publishFromElsewhere(`t-n${Date.now().toString(36)}-`, "notifications-service-email-worker", "UserAccountEmailVerificationRequested");
+      expect(await run.received(1)).toEqual([{ from: expect.stringMatching(/^t-n/) }]);
+      await run.close();
+    }, 20_000);
+
+    test("a publisher that does not subscribe reaches group queues under a queue_prefix with characters SQS does not allow (my.app-)", async () => {
+      const run = await publishFromElsewhere(`t.d${Date.now().toString(36)}-`, "g", "Ev");
+      expect(await run.received(1)).toHaveLength(1);
+      await run.close();
+    }, 20_000);
+
+    test("a project whose prefix starts another's (shop- and shop-admin-) does not deliver to the other's queues", async () => {
+      const shop = `t-s${Date.now().toString(36)}-`;
+      const run = await publishFromElsewhere(shop, "audit", "OrderCreated", `${shop}admin-`);
+      await Bun.sleep(2_500);
+      expect(run.got).toEqual([]);
+      await run.close();
+    }, 20_000);
+
+    test("two long groups of one event get queues of their own (cut names end in a hash) and both get every message", async () => {
+      const adapter = new SqsAdapter(options(`h${Date.now().toString(36)}`));
+      await adapter.connect();
+      const long = "a-very-long-consumer-group-name-that-goes-on-and-on";
+      const got: string[] = [];
+      await adapter.subscribe("SomeFairlyLongEventName", async () => void got.push("one"), { group: `${long}-one` });
+      await adapter.subscribe("SomeFairlyLongEventName", async () => void got.push("two"), { group: `${long}-two` });
+      const one = await adapter.deadLetterQueueUrl("SomeFairlyLongEventName", `${long}-one`);
+      const two = await adapter.deadLetterQueueUrl("SomeFairlyLongEventName", `${long}-two`);
+      expect(one).not.toBe(two);
+      expect(one.slice(one.lastIndexOf("/") + 1).length).toBeLessThanOrEqual(80);
+      expect(one).toContain("--SomeFairlyLongEventName-dlq");
+      await adapter.publish("SomeFairlyLongEventName", 1);
+      const end = Date.now() + 10_000;
+      while (got.length < 2 && Date.now() < end) await Bun.sleep(20);
+      expect(got.sort()).toEqual(["one", "two"]);
+      await adapter.close();
+    }, 20_000);
+
+    test("a prefix and event that leave no room for a group in a queue name are a configuration error", async () => {
+      const adapter = new SqsAdapter(options(`c${Date.now().toString(36)}`));
+      await adapter.connect();
+      const event = "E".repeat(70);
+      await expect(adapter.subscribe(event, async () => {}, { group: "g" })).rejects.toMatchObject({ code: "adapter/config" });
+      await expect(adapter.publish(event, 1)).rejects.toMatchObject({ code: "adapter/config" });
+      await adapter.close();
+    });
+
+    test("a publish to an event no group subscribes to resolves and warns once", async () => {
+      const adapter = new SqsAdapter(options(`w${Date.now().toString(36)}`));
+      await adapter.connect();
+      const warnings: string[] = [];
+      const warn = console.warn;
+      console.warn = (...args: unknown[]) => void warnings.push(args.join(" "));
+      try {
+        await adapter.publish("Nobody", 1);
+        await adapter.publish("Nobody", 2);
+      } finally {
+        console.warn = warn;
+      }
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toContain("Nobody");
+      await adapter.close();
+    });
+
     test("a message over SQS's 256 KiB limit is a clear error", async () => {
       const adapter = new SqsAdapter(options(`p${Date.now().toString(36)}`));
       await adapter.connect();

@@ -41,7 +41,7 @@ import {
   type Subscription,
 } from "../../core/adapter.ts";
 import { Batcher } from "./batcher.ts";
-import { isQueueMissing, reason } from "./errors.ts";
+import { isQueueExists, isQueueMissing, reason } from "./errors.ts";
 import { decode, encode, type Outgoing } from "./message.ts";
 import { poll } from "./poller.ts";
 import { Slots } from "./slots.ts";
@@ -187,20 +187,24 @@ export class SqsAdapter implements Adapter {
     const tags = { [TAG_PREFIX]: this.options.queuePrefix, [TAG_EVENT]: event };
     const dlq = await this.client.send(new CreateQueueCommand({ QueueName: `${name}-dlq` }));
     const dlqAttrs = await this.client.send(new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl!, AttributeNames: ["QueueArn"] }));
-    const created = await this.client.send(
-      new CreateQueueCommand({
-        QueueName: name,
-        Attributes: {
-          VisibilityTimeout: String(this.options.visibilityTimeout),
-          RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqAttrs.Attributes!.QueueArn, maxReceiveCount: String(maxAttempts) }),
-        },
-        tags,
-      }),
-    );
+    const Attributes = {
+      VisibilityTimeout: String(this.options.visibilityTimeout),
+      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqAttrs.Attributes!.QueueArn, maxReceiveCount: String(maxAttempts) }),
+    };
+    let url: string;
+    try {
+      url = (await this.client.send(new CreateQueueCommand({ QueueName: name, Attributes, tags }))).QueueUrl!;
+    } catch (error) {
+      // The queue exists with other attributes (visibility_timeout or max_attempts changed since it
+      // was made): SQS refuses to create it again, so take it and bring its attributes up to date.
+      if (!isQueueExists(error)) throw error;
+      url = (await this.client.send(new GetQueueUrlCommand({ QueueName: name }))).QueueUrl!;
+      await this.client.send(new SetQueueAttributesCommand({ QueueUrl: url, Attributes }));
+    }
     // CreateQueue ignores tags for a queue that already exists (made by an older Rohas): tag it now.
-    await this.client.send(new TagQueueCommand({ QueueUrl: created.QueueUrl!, Tags: tags }));
-    this.urls.set(name, created.QueueUrl!);
-    return created.QueueUrl!;
+    await this.client.send(new TagQueueCommand({ QueueUrl: url, Tags: tags }));
+    this.urls.set(name, url);
+    return url;
   }
 
   /**

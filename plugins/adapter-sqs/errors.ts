@@ -15,3 +15,10 @@ export function isQueueMissing(error: unknown): boolean {
   const names = [e?.name, e?.Code, e?.code];
   return names.some((n) => n === "QueueDoesNotExist" || n === "AWS.SimpleQueueService.NonExistentQueue");
 }
+
+/** CreateQueue refused: a queue of that name exists with different attributes. */
+export function isQueueExists(error: unknown): boolean {
+  const e = error as { name?: string; Code?: string; code?: string } | undefined;
+  const names = [e?.name, e?.Code, e?.code];
+  return names.some((n) => n === "QueueNameExists" || n === "QueueAlreadyExists" || n === "AWS.SimpleQueueService.QueueNameExists");
+}

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { DeleteQueueCommand, GetQueueUrlCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
+import { DeleteQueueCommand, GetQueueAttributesCommand, GetQueueUrlCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
 import type { Socket, TCPSocketListener } from "bun";
 import { SqsAdapter } from "../../plugins/adapter-sqs/adapter.ts";
 import { brokerAvailable } from "./broker.ts";
@@ -281,6 +281,27 @@ if (available) {
       expect(warnings[0]).toContain("Nobody");
       await adapter.close();
     });
+
+    test("subscribing again with another max_attempts and visibility_timeout updates the existing queue instead of failing", async () => {
+      const scope = `u${Date.now().toString(36)}`;
+      const first = new SqsAdapter(options(scope));
+      await first.connect();
+      await (await first.subscribe("Changed", async () => {}, { group: "g", retry: { maxAttempts: 3 } })).close();
+      await first.close();
+      const second = new SqsAdapter({ ...options(scope), visibilityTimeout: 5 });
+      await second.connect();
+      const got: unknown[] = [];
+      await second.subscribe("Changed", async (m) => void got.push(m.payload), { group: "g", retry: { maxAttempts: 6 } });
+      const { QueueUrl } = await second.sqs.send(new GetQueueUrlCommand({ QueueName: `t-${scope}-g--Changed` }));
+      const { Attributes } = await second.sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ["RedrivePolicy", "VisibilityTimeout"] }));
+      expect(Attributes?.VisibilityTimeout).toBe("5");
+      expect(Number(JSON.parse(Attributes!.RedrivePolicy!).maxReceiveCount)).toBe(6);
+      await second.publish("Changed", 1);
+      const end = Date.now() + 10_000;
+      while (got.length < 1 && Date.now() < end) await Bun.sleep(20);
+      expect(got).toEqual([1]);
+      await second.close();
+    }, 20_000);
 
     test("a message over SQS's 256 KiB limit is a clear error", async () => {
       const adapter = new SqsAdapter(options(`p${Date.now().toString(36)}`));

@@ -16,6 +16,7 @@
 import { createHash } from "node:crypto";
 import { Agent } from "node:http";
 import {
+  ChangeMessageVisibilityBatchCommand,
   ChangeMessageVisibilityCommand,
   CreateQueueCommand,
   DeleteMessageBatchCommand,
@@ -366,6 +367,7 @@ export class SqsAdapter implements Adapter {
         batchSize: Math.min(SQS_MAX_BATCH, concurrency),
         slots,
         deliver,
+        handBack: (raws) => this.handBack(url, raws),
         recreate,
         recreateAfterMs: this.options.recreateAfterMs,
         signal: abort.signal,
@@ -377,6 +379,7 @@ export class SqsAdapter implements Adapter {
       stop: () =>
         (stopping ??= (async () => {
           abort.abort();
+          // Each loop finishes its receive under way (up to wait_time_seconds) and hands back what it got.
           await Promise.all(loops);
           await within(Promise.allSettled([...inFlight]), this.options.drainTimeoutMs);
           const left = (own.get(url) ?? 1) - 1;
@@ -432,6 +435,17 @@ export class SqsAdapter implements Adapter {
       done();
     }
     await acked;
+  }
+
+  /** Messages received but not to be handled (the subscription stopped): visible again at once, for another consumer. */
+  private async handBack(url: string, raws: SqsMessage[]): Promise<void> {
+    const out = await this.client.send(
+      new ChangeMessageVisibilityBatchCommand({
+        QueueUrl: url,
+        Entries: raws.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle!, VisibilityTimeout: 0 })),
+      }),
+    );
+    if (out.Failed?.length) throw new Error(`SQS did not hand back ${out.Failed.length} message(s): ${out.Failed[0]!.Code}`);
   }
 
   private async nack(url: string, raw: SqsMessage, retry: RetryPolicy, attempt: number): Promise<void> {

@@ -6,6 +6,12 @@
  * after RECREATE_AFTER_MS: ElasticMQ answers requests before it has restored its
  * persisted queues, and creating one of them in that window makes its restore
  * fail (and the server stop), so a queue missing for a moment is waited for.
+ *
+ * Stopping does not abort a receive under way: SQS finishes a long poll whatever the
+ * client does, so messages it takes for a receive nobody reads stay hidden for the
+ * visibility timeout and count a receive (enough of those, say over rolling deploys,
+ * and the redrive parks messages that never failed). The loop waits for the receive
+ * (at most the long-poll wait plus RECEIVE_GRACE_MS) and hands back what it brought.
  */
 import { ReceiveMessageCommand, type SQSClient, type Message as SqsMessage } from "@aws-sdk/client-sqs";
 import { isQueueMissing } from "./errors.ts";
@@ -20,11 +26,14 @@ export interface PollerOptions {
   slots: Slots;
   /** Takes ownership of a received message and of the slot it holds. */
   deliver(raw: SqsMessage): void;
+  /** Makes messages received after `signal` aborted visible again at once (their slots are released by the loop). */
+  handBack(raws: SqsMessage[]): Promise<void>;
   /** Called when the queue stayed missing for `recreateAfterMs`; should create it again. */
   recreate(): Promise<void>;
   recreateAfterMs?: number;
   /** Told about each failed receive (for logs and tests); the loop goes on regardless. */
   onError?(error: unknown): void;
+  /** Stops the loop: no new receive starts, one under way is waited for and its messages handed back. */
   signal: AbortSignal;
 }
 
@@ -51,7 +60,8 @@ export async function poll(o: PollerOptions): Promise<void> {
           MessageSystemAttributeNames: ["ApproximateReceiveCount"],
         }),
         // A connection cut by a broker restart can hang without an error; the timeout turns that into one.
-        { abortSignal: AbortSignal.any([o.signal, AbortSignal.timeout(o.waitTimeSeconds * 1000 + RECEIVE_GRACE_MS)]) },
+        // Not `o.signal`: see the top of this file.
+        { abortSignal: AbortSignal.timeout(o.waitTimeSeconds * 1000 + RECEIVE_GRACE_MS) },
       );
       got = out.Messages ?? [];
       failures = 0;
@@ -74,6 +84,12 @@ export async function poll(o: PollerOptions): Promise<void> {
       }
       await sleep(backoff(failures), o.signal);
       continue;
+    }
+    if (o.signal.aborted) {
+      // Stopped while the receive was under way: not ours to handle any more.
+      if (got.length > 0) await o.handBack(got).catch((e) => o.onError?.(e));
+      o.slots.release(o.batchSize);
+      break;
     }
     o.slots.release(o.batchSize - got.length);
     for (const raw of got) o.deliver(raw);

@@ -303,6 +303,30 @@ if (available) {
       await second.close();
     }, 20_000);
 
+    test("closing during a long poll hands back what that receive brought instead of hiding it for the visibility timeout", async () => {
+      const scope = `v${Date.now().toString(36)}`;
+      const adapter = new SqsAdapter({ ...options(scope), visibilityTimeout: 30, waitTimeSeconds: 3 });
+      await adapter.connect();
+      let handled = 0;
+      const sub = await adapter.subscribe("Stopped", async () => void handled++, { group: "g", concurrency: 10 });
+      await Bun.sleep(300); // the receive loop is long-polling the empty queue now
+      const closing = sub.close();
+      const direct = new SqsAdapter(options(scope));
+      const { QueueUrl } = await direct.sqs.send(new GetQueueUrlCommand({ QueueName: `t-${scope}-g--Stopped` }));
+      // Arrives while the long poll is still open on the server: that receive takes it.
+      await direct.sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: "{}" }));
+      await closing;
+      await Bun.sleep(300);
+      const { Attributes } = await direct.sqs.send(
+        new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"] }),
+      );
+      expect(handled).toBe(0);
+      expect(Attributes?.ApproximateNumberOfMessagesNotVisible).toBe("0");
+      expect(Attributes?.ApproximateNumberOfMessages).toBe("1");
+      await adapter.close();
+      await direct.close();
+    }, 20_000);
+
     test("a message over SQS's 256 KiB limit is a clear error", async () => {
       const adapter = new SqsAdapter(options(`p${Date.now().toString(36)}`));
       await adapter.connect();

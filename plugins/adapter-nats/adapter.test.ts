@@ -122,4 +122,44 @@ if (available) {
       expect(info.num_ack_pending + info.num_pending).toBe(0);
     }, 30_000);
   });
+
+  describe("nats stream or durable gone", () => {
+    test("a deleted stream (a broker restarted without its store) is recreated by the next publish and consuming resumes", async () => {
+      const event = newEvent("StreamGone");
+      const a = await adapter();
+      const got: unknown[] = [];
+      await a.subscribe(event, async (m) => void got.push(m.payload), { group: "g" });
+      await a.publish(event, 1);
+      await until(() => got.includes(1), 5_000, "first message");
+      await jsm.streams.delete(`ROHAS_${event}`);
+      await a.publish(event, 2); // no "no responders": the stream is made again
+      await until(() => got.includes(2), 15_000, "message after the stream was recreated");
+      await a.publish(event, 3);
+      await until(() => got.includes(3), 5_000, "later message");
+    }, 30_000);
+
+    test("a durable deleted while no pull waited (so no 409 came) is recreated once pulls go unanswered", async () => {
+      const event = newEvent("DurableGone");
+      const a = await adapter();
+      const got: unknown[] = [];
+      let unblock!: () => void;
+      const blocked = new Promise<void>((resolve) => (unblock = resolve));
+      await a.subscribe(
+        event,
+        async (m) => {
+          got.push(m.payload);
+          if (m.payload === 1) await blocked;
+        },
+        { group: "g", concurrency: 1 },
+      );
+      await a.publish(event, 1);
+      await until(() => got.includes(1), 5_000, "first message");
+      await jsm.consumers.delete(`ROHAS_${event}`, "g");
+      unblock();
+      await a.publish(event, 2);
+      // Idle heartbeats (5 s) are missed twice before the durable is checked.
+      await until(() => got.includes(2), 25_000, "message after the durable was recreated");
+      expect((await jsm.consumers.info(`ROHAS_${event}`, "g")).config.max_deliver ?? -1).toBe(-1);
+    }, 40_000);
+  });
 }

@@ -48,6 +48,8 @@ const codec = JSONCodec();
  * max_deliver stays in the stream but is never delivered again, nor dead-lettered.
  */
 const MAX_DELIVER = -1;
+/** Pause before checking for (and recreating) a stream or durable that seems to be gone. */
+const RECHECK_DELAY_MS = 1_000;
 const DLQ_STREAM = "ROHAS_DLQ";
 const streamName = (event: string) => `ROHAS_${event.replace(/[^A-Za-z0-9_-]/g, "_")}`;
 const subject = (event: string) => `rohas.${event}`;
@@ -58,6 +60,7 @@ export class NatsAdapter implements Adapter {
   private js?: JetStreamClient;
   private jsm?: JetStreamManager;
   private readonly streams = new Set<string>();
+  private readonly ensuring = new Map<string, Promise<void>>();
   private readonly running = new Set<PullConsumer>();
   private status?: AsyncIterable<unknown>;
 
@@ -88,14 +91,22 @@ export class NatsAdapter implements Adapter {
     })().catch(() => undefined);
   }
 
-  private async ensureStream(name: string, subjects: string[]): Promise<void> {
-    if (this.streams.has(name)) return;
-    try {
-      await this.jsm!.streams.info(name);
-    } catch {
-      await this.jsm!.streams.add({ name, subjects });
+  /** Makes sure a stream exists, once at a time per stream (concurrent creates of one stream can break its store on a 2.9 server). */
+  private ensureStream(name: string, subjects: string[]): Promise<void> {
+    if (this.streams.has(name)) return Promise.resolve();
+    let ensuring = this.ensuring.get(name);
+    if (!ensuring) {
+      ensuring = (async () => {
+        try {
+          await this.jsm!.streams.info(name);
+        } catch {
+          await this.jsm!.streams.add({ name, subjects });
+        }
+        this.streams.add(name);
+      })().finally(() => this.ensuring.delete(name));
+      this.ensuring.set(name, ensuring);
     }
-    this.streams.add(name);
+    return ensuring;
   }
 
   async publish(event: string, payload: unknown, options: PublishOptions = {}): Promise<void> {
@@ -121,9 +132,27 @@ export class NatsAdapter implements Adapter {
       // No msgID (Nats-Msg-Id): JetStream's duplicate tracking cost ~40% of publish throughput
       // and bought nothing, since a publish is never re-sent with the same id (the client
       // retries only a 503, which was not stored).
-      await this.js.publish(to, data, h ? { headers: h } : undefined);
+      await this.publishTo(stream, to, to, data, h);
     } catch (error) {
       throw new AdapterError("adapter/publish-failed", `publishing ${event} to NATS at ${this.options.url} failed: ${reason(error)}`, error);
+    }
+  }
+
+  /**
+   * Publishes to a stream's subject. No responders (503) may mean the stream is gone (a broker
+   * restarted without its store, an operator deleted it) while this process still has it cached:
+   * forget it, make sure it exists and try once more. A 503 is never stored, so the retry cannot duplicate.
+   */
+  private async publishTo(stream: string, subjects: string, to: string, data: Uint8Array, h?: ReturnType<typeof natsHeaders>): Promise<void> {
+    try {
+      await this.js!.publish(to, data, h ? { headers: h } : undefined);
+    } catch (error) {
+      if ((error as { code?: string }).code !== "503") throw error;
+      this.streams.delete(stream);
+      await this.ensureStream(stream, [subjects]).catch(() => {
+        throw error;
+      });
+      await this.js!.publish(to, data, h ? { headers: h } : undefined);
     }
   }
 
@@ -188,11 +217,35 @@ export class NatsAdapter implements Adapter {
       );
     };
     const release = () => pull.release();
-    const pull = new PullConsumer(this.nc!, { stream, durable, concurrency: Math.max(1, options.concurrency ?? 64) }, deliver);
+    // The stream or durable may be gone (a broker restarted without its store, an operator deleted
+    // them): recreate both, idempotently, and ask again. One check at a time, after a pause: a
+    // 2.9 server still tearing down a deleted stream can break one recreated at once under its name.
+    let checking: ReturnType<typeof setTimeout> | undefined;
+    let closed = false;
+    const onMissing = () => {
+      if (checking || closed) return;
+      checking = setTimeout(() => {
+        this.streams.delete(stream);
+        this.ensureStream(stream, [subject(event)])
+          .then(() => this.ensureConsumer(stream, durable, subject(event)))
+          .then(
+            () => {
+              checking = undefined;
+              if (!closed) pull.resume();
+            },
+            () => {
+              checking = undefined; // not reachable now: the next miss checks again
+            },
+          );
+      }, RECHECK_DELAY_MS);
+    };
+    const pull = new PullConsumer(this.nc!, { stream, durable, concurrency: Math.max(1, options.concurrency ?? 64), onMissing }, deliver);
     this.running.add(pull);
 
     return {
       close: async () => {
+        closed = true;
+        if (checking) clearTimeout(checking);
         await pull.stop();
         this.running.delete(pull);
       },
@@ -238,7 +291,7 @@ export class NatsAdapter implements Adapter {
     for (const [k, v] of Object.entries(message.headers)) h.set(k, v);
     h.set("rohas-id", message.id);
     h.set("rohas-error", reason(error).slice(0, 1000));
-    await this.js!.publish(`rohas.dlq.${message.event}`, codec.encode(message.payload), { headers: h });
+    await this.publishTo(DLQ_STREAM, "rohas.dlq.>", `rohas.dlq.${message.event}`, codec.encode(message.payload), h);
   }
 
   async close(): Promise<void> {

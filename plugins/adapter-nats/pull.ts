@@ -25,10 +25,18 @@ export interface PullOptions {
   expiresMs?: number;
   /** How often the server says it is still there while a request waits idle. */
   heartbeatMs?: number;
+  /**
+   * The durable (or its stream) may be gone: the server said "Consumer Deleted", JetStream kept
+   * answering 503, or requests went unanswered (a 2.9 server does not answer a pull for a
+   * consumer it does not have). The owner should check and recreate them, then `resume()`.
+   */
+  onMissing?: () => void;
 }
 
 const PENDING_MESSAGES = "Nats-Pending-Messages";
 const MAX_RETRY_MS = 2_000;
+/** Consecutive 503s (JetStream unavailable) before the consumer is reported possibly missing. */
+const MISSING_AFTER_503 = 3;
 
 export class PullConsumer {
   /** Messages asked for and not yet received. */
@@ -48,6 +56,7 @@ export class PullConsumer {
   private retryMs = 0;
   private traffic = true;
   private missed = 0;
+  private unavailable = 0;
   private stopped = false;
   private idleWaiters: (() => void)[] = [];
 
@@ -92,6 +101,16 @@ export class PullConsumer {
     if (!this.stopped) this.reset(false);
   }
 
+  /** The durable was checked (and recreated if it was gone): ask again now. */
+  resume(): void {
+    if (this.stopped) return;
+    if (this.retry) {
+      clearTimeout(this.retry);
+      this.retry = undefined;
+    }
+    this.reset(false);
+  }
+
   /**
    * Stops asking and receiving; resolves once every delivered message was released.
    * Messages received but not yet delivered are left unacknowledged (redelivered after the ack wait).
@@ -126,6 +145,7 @@ export class PullConsumer {
     if (!reply) return this.status(msg);
     if (this.pending > 0) this.pending--;
     this.retryMs = 0;
+    this.unavailable = 0;
     if (this.active < this.options.concurrency) {
       this.active++;
       this.deliver(msg, reply);
@@ -137,7 +157,10 @@ export class PullConsumer {
   private status(msg: Msg): void {
     const h = msg.headers;
     const code = h?.code ?? 0;
-    if (code === 100) return; // idle heartbeat
+    if (code === 100) {
+      this.unavailable = 0;
+      return; // idle heartbeat
+    }
     // An expired (408) or cut-short (409) request tells how many of its messages never came.
     const left = Number(h?.get(PENDING_MESSAGES)) || 0;
     if (left > 0) {
@@ -153,16 +176,35 @@ export class PullConsumer {
     // 503 (JetStream not back yet after a restart), 409 without a count (consumer deleted,
     // leadership change), 400: forget what was asked and ask again after a pause.
     this.reset(true);
+    if (code === 409 && /consumer deleted/i.test(h?.description ?? "")) {
+      this.missing();
+    } else if (code === 503 && ++this.unavailable >= MISSING_AFTER_503) {
+      this.unavailable = 0;
+      this.missing();
+    }
   }
 
   private checkHeartbeat(): void {
     if (this.pending > 0 && !this.traffic) {
-      // The server sends a heartbeat while a request waits idle: two missing, the request is gone.
-      if (++this.missed >= 2) this.reset(false);
+      // The server sends a heartbeat while a request waits idle: two missing, the request is gone
+      // (and maybe the consumer with it: a pull for a consumer the server lacks gets no answer).
+      if (++this.missed >= 2) {
+        this.reset(false);
+        this.missing();
+      }
     } else {
       this.missed = 0;
     }
     this.traffic = false;
+  }
+
+  private missing(): void {
+    if (this.stopped) return;
+    try {
+      this.options.onMissing?.();
+    } catch {
+      // the owner's check failing must not stop consuming
+    }
   }
 
   private reset(pause: boolean): void {

@@ -411,9 +411,11 @@ export class SqsAdapter implements Adapter {
     try {
       const message = decode(event, raw);
       attempt = message.attempt;
+      const keepHidden = this.keepHidden(url, raw);
       try {
         await handler(message);
       } catch (error) {
+        keepHidden();
         await this.nack(url, raw, retry, attempt);
         if (attempt >= retry.maxAttempts) {
           try {
@@ -424,6 +426,7 @@ export class SqsAdapter implements Adapter {
         }
         return;
       }
+      keepHidden();
       // A failed delete only means SQS delivers the message again (at least once).
       acked = this.deletes.add(url, { receiptHandle: raw.ReceiptHandle! }, 0).catch(() => undefined);
     } catch {
@@ -435,6 +438,23 @@ export class SqsAdapter implements Adapter {
       done();
     }
     await acked;
+  }
+
+  /**
+   * While a handler runs, pushes its message's visibility out by `visibilityTimeout` every half
+   * of it, so a handler slower than the timeout does not run alongside its own redelivery.
+   * Returns the function that stops it (call it as soon as the handler settled).
+   */
+  private keepHidden(url: string, raw: SqsMessage): () => void {
+    const seconds = this.options.visibilityTimeout;
+    if (!(seconds > 0)) return () => {};
+    const timer = setInterval(() => {
+      this.client
+        .send(new ChangeMessageVisibilityCommand({ QueueUrl: url, ReceiptHandle: raw.ReceiptHandle!, VisibilityTimeout: seconds }))
+        // Missed once, it is tried again in half a timeout; missed for good, the message is redelivered (at least once).
+        .catch(() => undefined);
+    }, (seconds * 1000) / 2);
+    return () => clearInterval(timer);
   }
 
   /** Messages received but not to be handled (the subscription stopped): visible again at once, for another consumer. */

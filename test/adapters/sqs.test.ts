@@ -327,6 +327,29 @@ if (available) {
       await direct.close();
     }, 20_000);
 
+    test("a handler slower than the visibility timeout keeps its message hidden and is not run again alongside it", async () => {
+      const adapter = new SqsAdapter({ ...options(`s${Date.now().toString(36)}`), visibilityTimeout: 1 });
+      await adapter.connect();
+      const runs: number[] = [];
+      let running = 0;
+      let overlapped = false;
+      await adapter.subscribe(
+        "Slow",
+        async (m) => {
+          runs.push(m.attempt);
+          if (++running > 1) overlapped = true;
+          await Bun.sleep(2_500);
+          running--;
+        },
+        { group: "g" },
+      );
+      await adapter.publish("Slow", 1);
+      await Bun.sleep(5_000);
+      expect(overlapped).toBe(false);
+      expect(runs).toEqual([1]);
+      await adapter.close();
+    }, 20_000);
+
     test("a message over SQS's 256 KiB limit is a clear error", async () => {
       const adapter = new SqsAdapter(options(`p${Date.now().toString(36)}`));
       await adapter.connect();

@@ -162,4 +162,26 @@ if (available) {
       expect((await jsm.consumers.info(`ROHAS_${event}`, "g")).config.max_deliver ?? -1).toBe(-1);
     }, 40_000);
   });
+
+  describe("nats close", () => {
+    test("closing a subscription and the adapter waits for a stuck handler only up to drainTimeoutMs", async () => {
+      const event = newEvent("Stuck");
+      const a = await adapter({ drainTimeoutMs: 300 });
+      let took = 0;
+      const stuck = () => {
+        took++;
+        return new Promise<void>(() => {}); // never settles
+      };
+      const sub = await a.subscribe(event, stuck, { group: "g" });
+      await a.subscribe(event, stuck, { group: "h" });
+      await a.publish(event, 1);
+      await until(() => took === 2, 5_000, "both handlers started");
+      let started = Date.now();
+      await sub.close();
+      expect(Date.now() - started).toBeLessThan(2_000);
+      started = Date.now();
+      await a.close();
+      expect(Date.now() - started).toBeLessThan(2_000);
+    }, 10_000);
+  });
 }

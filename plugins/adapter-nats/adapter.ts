@@ -39,6 +39,11 @@ export interface NatsAdapterOptions {
   /** How long JetStream waits for an ack before redelivering (a consumer that died). */
   ackWaitMs: number;
   connectTimeoutMs: number;
+  /**
+   * How long closing (a subscription or the adapter) waits for handlers in flight; those still
+   * running then are left unacknowledged and redelivered after the ack wait. Default 5000.
+   */
+  drainTimeoutMs?: number;
 }
 
 const codec = JSONCodec();
@@ -64,7 +69,11 @@ export class NatsAdapter implements Adapter {
   private readonly running = new Set<PullConsumer>();
   private status?: AsyncIterable<unknown>;
 
-  constructor(private readonly options: NatsAdapterOptions) {}
+  private readonly drainTimeoutMs: number;
+
+  constructor(private readonly options: NatsAdapterOptions) {
+    this.drainTimeoutMs = options.drainTimeoutMs ?? 5_000;
+  }
 
   async connect(): Promise<void> {
     try {
@@ -246,7 +255,7 @@ export class NatsAdapter implements Adapter {
       close: async () => {
         closed = true;
         if (checking) clearTimeout(checking);
-        await pull.stop();
+        await within(pull.stop(), this.drainTimeoutMs);
         this.running.delete(pull);
       },
     };
@@ -295,7 +304,7 @@ export class NatsAdapter implements Adapter {
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.running].map((pull) => pull.stop()));
+    await within(Promise.all([...this.running].map((pull) => pull.stop())), this.drainTimeoutMs);
     this.running.clear();
     (this.status as { stop?: () => void } | undefined)?.stop?.();
     if (this.nc && !this.nc.isClosed()) await this.nc.drain().catch(() => this.nc?.close());
@@ -359,6 +368,13 @@ function toMessage(event: string, msg: Msg, reply: string): Message {
 function rawMessage(event: string, msg: Msg, reply: string): Message {
   const info = ackInfo(reply);
   return { id: `${info.stream}-${info.seq}`, event, payload: decoder.decode(msg.data), headers: {}, attempt: info.delivered, publishedAt: info.timestampMs };
+}
+
+/** Waits for `work`, at most `ms`. */
+async function within(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([work, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
 }
 
 function reason(error: unknown): string {

@@ -12,6 +12,7 @@ const adapterNats: RohasPlugin = {
         url: String(ctx.options.url ?? "nats://127.0.0.1:4222"),
         ackWaitMs: Number(ctx.options.ack_wait_ms ?? 30_000),
         connectTimeoutMs: Number(ctx.options.connect_timeout_ms ?? 3_000),
+        drainTimeoutMs: Number(ctx.options.drain_timeout_ms ?? rohas.config.server.shutdown_timeout_ms),
       });
     });
   },

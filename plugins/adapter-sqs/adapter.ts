@@ -343,9 +343,11 @@ export class SqsAdapter implements Adapter {
     const concurrency = Math.max(1, options.concurrency ?? 64);
     const slots = new Slots(concurrency);
     const inFlight = new Set<Promise<void>>();
+    /** Stoppers of the visibility extensions of handlers running now. */
+    const hidden = new Set<() => void>();
     const abort = new AbortController();
     const deliver = (raw: SqsMessage) => {
-      const p = this.consume(event, url, raw, handler, retry, options.onDeadLetter, () => slots.release(1)).finally(() => inFlight.delete(p));
+      const p = this.consume(event, url, raw, handler, retry, options.onDeadLetter, hidden, () => slots.release(1)).finally(() => inFlight.delete(p));
       inFlight.add(p);
     };
     // Receive loops that find the queue gone at the same moment share one re-creation.
@@ -382,6 +384,8 @@ export class SqsAdapter implements Adapter {
           // Each loop finishes its receive under way (up to wait_time_seconds) and hands back what it got.
           await Promise.all(loops);
           await within(Promise.allSettled([...inFlight]), this.options.drainTimeoutMs);
+          // Handlers still running are abandoned: their messages must come back (at least once), not stay hidden.
+          for (const stop of hidden) stop();
           const left = (own.get(url) ?? 1) - 1;
           if (left > 0) own.set(url, left);
           else own.delete(url);
@@ -404,6 +408,7 @@ export class SqsAdapter implements Adapter {
     handler: MessageHandler,
     retry: RetryPolicy,
     onDeadLetter: SubscribeOptions["onDeadLetter"],
+    hidden: Set<() => void>,
     done: () => void,
   ): Promise<void> {
     let attempt = Number(raw.Attributes?.ApproximateReceiveCount ?? 1);
@@ -411,7 +416,7 @@ export class SqsAdapter implements Adapter {
     try {
       const message = decode(event, raw);
       attempt = message.attempt;
-      const keepHidden = this.keepHidden(url, raw);
+      const keepHidden = this.keepHidden(url, raw, hidden);
       try {
         await handler(message);
       } catch (error) {
@@ -443,9 +448,10 @@ export class SqsAdapter implements Adapter {
   /**
    * While a handler runs, pushes its message's visibility out by `visibilityTimeout` every half
    * of it, so a handler slower than the timeout does not run alongside its own redelivery.
-   * Returns the function that stops it (call it as soon as the handler settled).
+   * Returns the function that stops it (call it as soon as the handler settled); it is also in
+   * `running` until then, for a stopping subscription that gives up on the handler.
    */
-  private keepHidden(url: string, raw: SqsMessage): () => void {
+  private keepHidden(url: string, raw: SqsMessage, running: Set<() => void>): () => void {
     const seconds = this.options.visibilityTimeout;
     if (!(seconds > 0)) return () => {};
     const timer = setInterval(() => {
@@ -454,7 +460,12 @@ export class SqsAdapter implements Adapter {
         // Missed once, it is tried again in half a timeout; missed for good, the message is redelivered (at least once).
         .catch(() => undefined);
     }, (seconds * 1000) / 2);
-    return () => clearInterval(timer);
+    const stop = () => {
+      clearInterval(timer);
+      running.delete(stop);
+    };
+    running.add(stop);
+    return stop;
   }
 
   /** Messages received but not to be handled (the subscription stopped): visible again at once, for another consumer. */

@@ -184,4 +184,53 @@ if (available) {
       expect(Date.now() - started).toBeLessThan(2_000);
     }, 10_000);
   });
+
+  describe("nats slow handlers", () => {
+    test("a handler slower than the ack wait keeps its message: no redelivery while it runs, one dead letter", async () => {
+      const event = newEvent("Slow");
+      const a = await adapter({ ackWaitMs: 1_000 });
+      const log: string[] = [];
+      const dead: number[] = [];
+      let running = 0;
+      let overlapped = false;
+      await a.subscribe(
+        event,
+        async (m) => {
+          if (++running > 1) overlapped = true;
+          log.push(`start ${m.attempt}`);
+          await Bun.sleep(2_200);
+          running--;
+          throw new Error("slow fail");
+        },
+        { group: "g", retry: { maxAttempts: 2, backoffMs: 10, maxBackoffMs: 20 }, onDeadLetter: (m) => dead.push(m.attempt) },
+      );
+      await a.publish(event, { x: 1 });
+      await until(() => dead.length === 1, 15_000, "dead letter");
+      await Bun.sleep(2_500); // a third delivery would have come by now
+      expect(overlapped).toBe(false);
+      expect(log).toEqual(["start 1", "start 2"]);
+      expect(dead).toEqual([2]);
+      expect(await deadLetters(event)).toBe(1);
+    }, 30_000);
+
+    test("a slow handler that succeeds is acknowledged once and not redelivered", async () => {
+      const event = newEvent("SlowOk");
+      const a = await adapter({ ackWaitMs: 600 });
+      const attempts: number[] = [];
+      await a.subscribe(
+        event,
+        async (m) => {
+          attempts.push(m.attempt);
+          await Bun.sleep(2_000);
+        },
+        { group: "g" },
+      );
+      await a.publish(event, { x: 1 });
+      await until(() => attempts.length === 1, 5_000, "delivery");
+      await Bun.sleep(3_500);
+      expect(attempts).toEqual([1]);
+      const info = await jsm.consumers.info(`ROHAS_${event}`, "g");
+      expect(info.num_ack_pending + info.num_pending).toBe(0);
+    }, 20_000);
+  });
 }

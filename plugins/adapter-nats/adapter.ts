@@ -67,6 +67,8 @@ export class NatsAdapter implements Adapter {
   private readonly streams = new Set<string>();
   private readonly ensuring = new Map<string, Promise<void>>();
   private readonly running = new Set<PullConsumer>();
+  /** The subscriptions' in-progress timers, stopped when closing gives up on their handlers. */
+  private readonly progress = new Set<ReturnType<typeof setInterval>>();
   private status?: AsyncIterable<unknown>;
 
   private readonly drainTimeoutMs: number;
@@ -193,6 +195,19 @@ export class NatsAdapter implements Adapter {
       }
     };
 
+    // A handler slower than the ack wait must keep its message, or JetStream redelivers it while it
+    // still runs (a duplicate, and a second dead letter). Every third of the ack wait, each message
+    // whose handler was already running at the previous tick gets "+WPI" (in progress): between two
+    // signs at most two thirds of the ack wait pass. Per message it costs a Map set and delete.
+    const inFlight = new Map<Msg, boolean>(); // true: seen by a tick
+    const progress = setInterval(() => {
+      for (const [msg, seen] of inFlight) {
+        if (seen) respond(msg, WPI);
+        else inFlight.set(msg, true);
+      }
+    }, Math.max(10, Math.floor(this.options.ackWaitMs / 3)));
+    (progress as { unref?: () => void }).unref?.();
+
     // Per message: one Message object, the handler's promise and one then(); acked (without
     // waiting for the server) only once the handler resolved.
     const deliver = (msg: Msg, reply: string): void => {
@@ -212,6 +227,7 @@ export class NatsAdapter implements Adapter {
         return;
       }
       let done: Promise<void>;
+      inFlight.set(msg, false);
       try {
         done = handler(message);
       } catch (error) {
@@ -219,10 +235,14 @@ export class NatsAdapter implements Adapter {
       }
       done.then(
         () => {
+          inFlight.delete(msg);
           respond(msg, ACK);
           pull.release();
         },
-        (error: unknown) => void failed(msg, message, error).finally(release),
+        (error: unknown) => {
+          inFlight.delete(msg);
+          void failed(msg, message, error).finally(release);
+        },
       );
     };
     const release = () => pull.release();
@@ -250,12 +270,17 @@ export class NatsAdapter implements Adapter {
     };
     const pull = new PullConsumer(this.nc!, { stream, durable, concurrency: Math.max(1, options.concurrency ?? 64), onMissing }, deliver);
     this.running.add(pull);
+    this.progress.add(progress);
 
     return {
       close: async () => {
         closed = true;
         if (checking) clearTimeout(checking);
         await within(pull.stop(), this.drainTimeoutMs);
+        // Handlers still running are abandoned: their messages go back after the ack wait.
+        clearInterval(progress);
+        inFlight.clear();
+        this.progress.delete(progress);
         this.running.delete(pull);
       },
     };
@@ -305,6 +330,8 @@ export class NatsAdapter implements Adapter {
 
   async close(): Promise<void> {
     await within(Promise.all([...this.running].map((pull) => pull.stop())), this.drainTimeoutMs);
+    for (const timer of this.progress) clearInterval(timer);
+    this.progress.clear();
     this.running.clear();
     (this.status as { stop?: () => void } | undefined)?.stop?.();
     if (this.nc && !this.nc.isClosed()) await this.nc.drain().catch(() => this.nc?.close());
@@ -313,6 +340,7 @@ export class NatsAdapter implements Adapter {
 
 const ACK = Uint8Array.of(43, 65, 67, 75); // +ACK
 const TERM = Uint8Array.of(43, 84, 69, 82, 77); // +TERM
+const WPI = Uint8Array.of(43, 87, 80, 73); // +WPI
 const nakPayload = (delayMs: number) => `-NAK {"delay":${Math.round(delayMs) * 1_000_000}}`;
 const decoder = new TextDecoder();
 

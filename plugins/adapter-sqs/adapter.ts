@@ -35,6 +35,7 @@ import {
   DEFAULT_RETRY,
   retryDelay,
   type Adapter,
+  type Message,
   type MessageHandler,
   type PublishOptions,
   type RetryPolicy,
@@ -434,9 +435,17 @@ export class SqsAdapter implements Adapter {
       keepHidden();
       // A failed delete only means SQS delivers the message again (at least once).
       acked = this.deletes.add(url, { receiptHandle: raw.ReceiptHandle! }, 0).catch(() => undefined);
-    } catch {
-      // The body is not ours to read (not JSON): let SQS's redrive park it after max attempts.
+    } catch (error) {
+      // The body is not ours to read (not JSON): SQS's redrive parks it after max attempts, and
+      // the dead-letter sink hears of it then, with the body as text (as for any failed message).
       await this.nack(url, raw, retry, attempt);
+      if (attempt >= retry.maxAttempts) {
+        try {
+          onDeadLetter?.(undecoded(event, raw, attempt), error);
+        } catch {
+          // a broken dead-letter sink must not stop consuming
+        }
+      }
       return;
     } finally {
       // The handler is done: its slot is free even while the acknowledgement is on its way.
@@ -531,6 +540,19 @@ function entryOutcomes(count: number, ok: { Id?: string }[] = [], failed: { Id?:
   for (const s of ok) outcomes[Number(s.Id)] = undefined;
   for (const f of failed) outcomes[Number(f.Id)] = Object.assign(new Error(`${f.Code ?? "Failed"}: ${f.Message ?? "no reason given"}`), { name: f.Code ?? "Error" });
   return outcomes;
+}
+
+/** A message whose body is not JSON: its text as the payload, so it can be dead-lettered like any failure. */
+function undecoded(event: string, raw: SqsMessage, attempt: number): Message {
+  const attrs = raw.MessageAttributes ?? {};
+  return {
+    id: attrs["rohas-id"]?.StringValue ?? raw.MessageId ?? "",
+    event,
+    payload: raw.Body ?? "",
+    headers: {},
+    attempt,
+    publishedAt: Number(attrs["rohas-published-at"]?.StringValue) || Date.now(),
+  };
 }
 
 /** What SQS allows in a queue name: letters, digits, _ and -; anything else becomes _. */

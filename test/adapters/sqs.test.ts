@@ -350,6 +350,28 @@ if (available) {
       await adapter.close();
     }, 20_000);
 
+    test("a body that is not JSON is retried, then dead-lettered with onDeadLetter told, its text as the payload", async () => {
+      const scope = `j${Date.now().toString(36)}`;
+      const adapter = new SqsAdapter(options(scope));
+      await adapter.connect();
+      let handled = 0;
+      const dead: { payload: unknown; attempt: number; error: unknown }[] = [];
+      await adapter.subscribe("Garbled", async () => void handled++, {
+        group: "g",
+        retry: { maxAttempts: 2, backoffMs: 10, maxBackoffMs: 10 },
+        onDeadLetter: (m, error) => void dead.push({ payload: m.payload, attempt: m.attempt, error }),
+      });
+      const { QueueUrl } = await adapter.sqs.send(new GetQueueUrlCommand({ QueueName: `t-${scope}-g--Garbled` }));
+      await adapter.sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: "not json {" }));
+      const end = Date.now() + 15_000;
+      while (dead.length < 1 && Date.now() < end) await Bun.sleep(20);
+      await Bun.sleep(500);
+      expect(handled).toBe(0);
+      expect(dead.map(({ payload, attempt }) => ({ payload, attempt }))).toEqual([{ payload: "not json {", attempt: 2 }]);
+      expect(dead[0]!.error).toBeInstanceOf(SyntaxError);
+      await adapter.close();
+    }, 30_000);
+
     test("a message over SQS's 256 KiB limit is a clear error", async () => {
       const adapter = new SqsAdapter(options(`p${Date.now().toString(36)}`));
       await adapter.connect();

@@ -112,6 +112,26 @@ if (available) {
       await f.cleanup();
     });
 
+    test("a deleted durable is reported: onMissing on the server's 409 Consumer Deleted", async () => {
+      const f = await fixture(0);
+      let missing = 0;
+      const pull = new PullConsumer(f.nc, { stream: f.stream, durable: "g", concurrency: 4, onMissing: () => missing++ }, () => undefined);
+      await Bun.sleep(200); // the request waits on the server
+      await (await f.nc.jetstreamManager()).consumers.delete(f.stream, "g");
+      await until(() => missing > 0, 3_000, "onMissing");
+      await pull.stop();
+      await f.cleanup();
+    });
+
+    test("pulls for a durable the server does not have go unanswered: onMissing after two missed heartbeats", async () => {
+      const f = await fixture(0);
+      let missing = 0;
+      const pull = new PullConsumer(f.nc, { stream: f.stream, durable: "nope", concurrency: 4, expiresMs: 1_000, heartbeatMs: 200, onMissing: () => missing++ }, () => undefined);
+      await until(() => missing > 0, 3_000, "onMissing");
+      await pull.stop();
+      await f.cleanup();
+    });
+
     test("stop waits for the messages delivered and not yet released", async () => {
       const f = await fixture(3);
       let released = 0;

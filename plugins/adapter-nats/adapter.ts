@@ -5,8 +5,11 @@
  * Messages are acknowledged only after the handler finished; a failure is
  * nak'ed with a backoff delay, and after `maxAttempts` the message is copied to
  * the dead-letter stream `ROHAS_DLQ` (subject `rohas.dlq.<event>`) and
- * terminated. The client reconnects forever with backoff; a first connect to an
- * unreachable server fails fast with the address and the reason.
+ * terminated (the durable's own max_deliver is unlimited and kept up to date, so the
+ * server never gives up first). A handler running longer than the ack wait keeps its
+ * message with in-progress signs; a stream or durable that vanished is recreated. The
+ * client reconnects forever with backoff; a first connect to an unreachable server
+ * fails fast with the address and the reason.
  */
 import {
   AckPolicy,

@@ -7,6 +7,8 @@
  * `maxAttempts` the message is rejected into the broker's dead-letter exchange
  * `rohas.dlx` (queue `rohas.<group>.<event>.dlq`). Publishes use publisher
  * confirms; the connection is re-established with backoff when it drops.
+ * Consumers prefetch PREFETCH_FACTOR × `concurrency` messages and run at most
+ * `concurrency` handlers at once (the rest wait in delivery order, unacknowledged).
  */
 import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage, type Options } from "amqplib";
 import {
@@ -32,6 +34,8 @@ export interface RabbitAdapterOptions {
 }
 
 const EXCHANGE = "rohas";
+/** Consumer prefetch as a multiple of the subscription's concurrency. */
+const PREFETCH_FACTOR = 4;
 const DLX = "rohas.dlx";
 const ATTEMPT = "x-rohas-attempt";
 
@@ -42,8 +46,21 @@ interface SubscriptionSpec {
   retry: RetryPolicy;
   channel?: Channel;
   acker?: Acker;
-  inFlight: Set<Promise<void>>;
+  /** Deliveries being handled (handler, then ack or retry); `idle` is called when it drops to 0. */
+  active: number;
+  idle?: () => void;
   closed: boolean;
+}
+
+/** One consumer channel's deliveries: at most `limit` handled at once, the rest waiting in order. */
+interface Lane {
+  channel: Channel;
+  acker: Acker;
+  queue: string;
+  limit: number;
+  running: number;
+  waiting: ConsumeMessage[];
+  head: number;
 }
 
 export class RabbitAdapter implements Adapter {
@@ -100,36 +117,64 @@ export class RabbitAdapter implements Adapter {
     return `rohas.${group}.${event}`;
   }
 
-  async publish(event: string, payload: unknown, options: PublishOptions = {}): Promise<void> {
-    if (this.closing) throw new AdapterError("adapter/closed", `cannot publish ${event}: the RabbitMQ adapter is closed`);
-    const id = `${this.idPrefix}-${++this.sequence}`;
-    const body = Buffer.from(JSON.stringify(payload ?? null));
-    const properties = {
+  publish(event: string, payload: unknown, options?: PublishOptions): Promise<void> {
+    if (this.closing) return Promise.reject(new AdapterError("adapter/closed", `cannot publish ${event}: the RabbitMQ adapter is closed`));
+    let body: Buffer;
+    try {
+      body = Buffer.from(JSON.stringify(payload ?? null));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const now = Date.now();
+    const properties: Options.Publish = {
       persistent: true,
       contentType: "application/json",
-      messageId: id,
-      timestamp: Date.now(),
+      messageId: `${this.idPrefix}-${++this.sequence}`,
+      timestamp: now,
       // No attempt header on a first delivery (absent means 1): an AMQP headers table is encoded per message.
-      headers: options.key ? { ...options.headers, "x-rohas-key": options.key } : options.headers,
+      headers: options?.key ? { ...options.headers, "x-rohas-key": options.key } : options?.headers,
     };
-    const deadline = Date.now() + this.options.publishWaitMs;
-    for (;;) {
-      const publisher = await this.readyPublisher(event, deadline);
+    const deadline = now + this.options.publishWaitMs;
+    // Fast path (connected, no back-pressure): one promise and one confirm callback per message.
+    // Anything unusual (no channel, a full write buffer, a nack or a lost channel) goes the slow way,
+    // which waits for the reconnect and sends again (same message id) until the deadline.
+    const publisher = this.publisher;
+    if (!publisher || drains.has(publisher)) return this.publishSlow(event, body, properties, deadline);
+    return new Promise<void>((resolve, reject) => {
+      let ok: boolean;
       try {
-        // Publisher confirms: resolved only once the broker took responsibility for this message
-        // (its own confirm callback, not waitForConfirms(), which waits for every outstanding
-        // message and costs O(outstanding) per call: quadratic with many publishes in flight).
-        await confirmed(publisher, EXCHANGE, event, body, properties);
-        return;
+        ok = publisher.publish(EXCHANGE, event, body, properties, (error) => {
+          if (!error) resolve();
+          else this.publishFailed(publisher, event, body, properties, deadline, error).then(resolve, reject);
+        });
       } catch (error) {
-        // The connection went away under us: wait for the reconnect and send again (same message id).
-        if (this.publisher === publisher) this.publisher = undefined;
-        if (this.closing || Date.now() > deadline) {
-          throw new AdapterError("adapter/publish-failed", `RabbitMQ at ${this.address} did not confirm ${event}: ${reason(error)}`, error);
-        }
-        await Bun.sleep(100);
+        this.publishFailed(publisher, event, body, properties, deadline, error).then(resolve, reject);
+        return;
       }
+      if (!ok) watchDrain(publisher);
+    });
+  }
+
+  /** Publisher confirms: resolved only once the broker took responsibility for this message. */
+  private async publishSlow(event: string, body: Buffer, properties: Options.Publish, deadline: number): Promise<void> {
+    const publisher = await this.readyPublisher(event, deadline);
+    try {
+      // Its own confirm callback, not waitForConfirms(), which waits for every outstanding
+      // message and costs O(outstanding) per call: quadratic with many publishes in flight.
+      await confirmed(publisher, EXCHANGE, event, body, properties);
+    } catch (error) {
+      await this.publishFailed(publisher, event, body, properties, deadline, error);
     }
+  }
+
+  /** The connection went away under a publish: wait for the reconnect and send again, or fail at the deadline. */
+  private async publishFailed(publisher: ConfirmChannel, event: string, body: Buffer, properties: Options.Publish, deadline: number, error: unknown): Promise<void> {
+    if (this.publisher === publisher) this.publisher = undefined;
+    if (this.closing || Date.now() > deadline) {
+      throw new AdapterError("adapter/publish-failed", `RabbitMQ at ${this.address} did not confirm ${event}: ${reason(error)}`, error);
+    }
+    await Bun.sleep(100);
+    return this.publishSlow(event, body, properties, deadline);
   }
 
   private async readyPublisher(event: string, deadline: number): Promise<ConfirmChannel> {
@@ -143,7 +188,7 @@ export class RabbitAdapter implements Adapter {
   }
 
   async subscribe(event: string, handler: MessageHandler, options: SubscribeOptions): Promise<Subscription> {
-    const spec: SubscriptionSpec = { event, handler, options, retry: { ...DEFAULT_RETRY, ...options.retry }, inFlight: new Set(), closed: false };
+    const spec: SubscriptionSpec = { event, handler, options, retry: { ...DEFAULT_RETRY, ...options.retry }, active: 0, closed: false };
     this.subscriptions.add(spec);
     await this.consume(spec);
     return {
@@ -170,43 +215,108 @@ export class RabbitAdapter implements Adapter {
     await channel.bindQueue(`${queue}.dlq`, DLX, spec.event);
     // Expired retries go back to the main queue through the default exchange.
     await channel.assertQueue(`${queue}.retry`, { durable: true, deadLetterExchange: "", deadLetterRoutingKey: queue });
-    await channel.prefetch(spec.options.concurrency ?? 64);
+    const lane: Lane = { channel, acker, queue, limit: Math.max(1, spec.options.concurrency ?? 64), running: 0, waiting: [], head: 0 };
+    // The broker may send up to PREFETCH_FACTOR × concurrency unacknowledged messages, so the next
+    // ones are already here when a handler finishes (no round trip of idle time per ack); at most
+    // `concurrency` handlers run at once, the rest wait here in delivery order (still unacknowledged:
+    // redelivered if this consumer goes away).
+    await channel.prefetch(Math.min(65_535, lane.limit * PREFETCH_FACTOR)); // a 16-bit field
     await channel.consume(queue, (raw) => {
       if (!raw) return;
-      const p = this.handle(spec, channel, acker, queue, raw).finally(() => spec.inFlight.delete(p));
-      spec.inFlight.add(p);
+      if (lane.running < lane.limit && lane.head === lane.waiting.length) this.start(spec, lane, raw);
+      else lane.waiting.push(raw);
     });
   }
 
-  private async handle(spec: SubscriptionSpec, channel: Channel, acker: Acker, queue: string, raw: ConsumeMessage): Promise<void> {
-    const message = toMessage(spec.event, raw);
+  private start(spec: SubscriptionSpec, lane: Lane, raw: ConsumeMessage): void {
+    // Stopping (or a newer channel took over): take nothing new; unacknowledged messages are redelivered.
+    if (spec.channel !== lane.channel) return;
+    lane.running++;
+    spec.active++;
+    this.handle(spec, lane, raw);
+  }
+
+  /** Runs the handler; acks when it resolved, else retries or dead-letters. No promise of its own on success. */
+  private handle(spec: SubscriptionSpec, lane: Lane, raw: ConsumeMessage): void {
+    const acker = lane.acker;
+    let message: Message;
+    let result: Promise<void> | void;
     try {
-      await spec.handler(message);
-      acker.ack(raw);
+      message = toMessage(spec.event, raw);
+    } catch {
+      // Undecodable: left unacknowledged, as before (the broker redelivers it when the channel closes).
+      this.finished(spec, lane);
+      return;
+    }
+    try {
+      result = spec.handler(message);
     } catch (error) {
-      try {
-        if (message.attempt >= spec.retry.maxAttempts) {
-          channel.nack(raw, false, false); // → rohas.dlx → <queue>.dlq
-          acker.settled(raw.fields.deliveryTag);
-          try {
-            spec.options.onDeadLetter?.(message, error);
-          } catch {
-            // a broken dead-letter sink must not stop consuming
-          }
-          return;
-        }
-        const publisher = this.publisher;
-        if (!publisher) throw new Error("no connection");
-        await confirmed(publisher, "", `${queue}.retry`, raw.content, {
-          ...raw.properties,
-          persistent: true,
-          expiration: String(retryDelay(spec.retry, message.attempt)),
-          headers: { ...raw.properties.headers, [ATTEMPT]: message.attempt + 1 },
-        });
-        acker.ack(raw);
-      } catch {
-        // The connection went away mid-retry: leave the message unacknowledged; the broker redelivers it.
+      this.failed(spec, lane, raw, message, error);
+      return;
+    }
+    if (result && typeof result.then === "function") {
+      result.then(
+        () => {
+          acker.ack(raw);
+          this.finished(spec, lane);
+        },
+        (error: unknown) => this.failed(spec, lane, raw, message, error),
+      );
+    } else {
+      acker.ack(raw);
+      this.finished(spec, lane);
+    }
+  }
+
+  /** A handling ended: start the next waiting delivery, or tell a draining close() when none runs. */
+  private finished(spec: SubscriptionSpec, lane: Lane): void {
+    lane.running--;
+    spec.active--;
+    while (lane.running < lane.limit && lane.head < lane.waiting.length) {
+      if (spec.channel !== lane.channel) {
+        lane.waiting = [];
+        lane.head = 0;
+        break;
       }
+      const next = lane.waiting[lane.head]!;
+      lane.waiting[lane.head++] = undefined as unknown as ConsumeMessage;
+      if (lane.head === lane.waiting.length) {
+        lane.waiting = [];
+        lane.head = 0;
+      }
+      this.start(spec, lane, next);
+    }
+    if (spec.active === 0) spec.idle?.();
+  }
+
+  private failed(spec: SubscriptionSpec, lane: Lane, raw: ConsumeMessage, message: Message, error: unknown): void {
+    this.retryOrDeadLetter(spec, lane, raw, message, error).finally(() => this.finished(spec, lane));
+  }
+
+  private async retryOrDeadLetter(spec: SubscriptionSpec, lane: Lane, raw: ConsumeMessage, message: Message, error: unknown): Promise<void> {
+    const { channel, acker, queue } = lane;
+    try {
+      if (message.attempt >= spec.retry.maxAttempts) {
+        channel.nack(raw, false, false); // → rohas.dlx → <queue>.dlq
+        acker.settled(raw.fields.deliveryTag);
+        try {
+          spec.options.onDeadLetter?.(message, error);
+        } catch {
+          // a broken dead-letter sink must not stop consuming
+        }
+        return;
+      }
+      const publisher = this.publisher;
+      if (!publisher) throw new Error("no connection");
+      await confirmed(publisher, "", `${queue}.retry`, raw.content, {
+        ...raw.properties,
+        persistent: true,
+        expiration: String(retryDelay(spec.retry, message.attempt)),
+        headers: { ...raw.properties.headers, [ATTEMPT]: message.attempt + 1 },
+      });
+      acker.ack(raw);
+    } catch {
+      // The connection went away mid-retry: leave the message unacknowledged; the broker redelivers it.
     }
   }
 
@@ -214,7 +324,11 @@ export class RabbitAdapter implements Adapter {
     const channel = spec.channel;
     spec.channel = undefined;
     if (!channel) return;
-    await Promise.race([Promise.allSettled([...spec.inFlight]), Bun.sleep(this.options.drainTimeoutMs)]);
+    if (spec.active > 0) {
+      const idle = new Promise<void>((resolve) => (spec.idle = resolve));
+      await Promise.race([idle, Bun.sleep(this.options.drainTimeoutMs)]);
+      spec.idle = undefined;
+    }
     // Acks of handlers that finished are sent before the channel closes, or they would be redelivered.
     spec.acker?.flush();
     await channel.close().catch(() => undefined);
@@ -290,35 +404,46 @@ function confirmed(channel: ConfirmChannel, exchange: string, routingKey: string
   if (drained) return drained.then(() => confirmed(channel, exchange, routingKey, body, properties));
   return new Promise<void>((resolve, reject) => {
     const ok = channel.publish(exchange, routingKey, body, properties, (error) => (error ? reject(error) : resolve()));
-    if (!ok && !drains.has(channel)) {
-      const wait = new Promise<void>((r) => {
-        const done = () => {
-          channel.off("drain", done);
-          channel.off("close", done);
-          drains.delete(channel);
-          r();
-        };
-        channel.on("drain", done);
-        channel.on("close", done);
-      });
-      drains.set(channel, wait);
-    }
+    if (!ok) watchDrain(channel);
   });
+}
+
+/** amqplib's write buffer is full: later publishes on this channel wait for its `drain` (or close). */
+function watchDrain(channel: ConfirmChannel): void {
+  if (drains.has(channel)) return;
+  const wait = new Promise<void>((r) => {
+    const done = () => {
+      channel.off("drain", done);
+      channel.off("close", done);
+      drains.delete(channel);
+      r();
+    };
+    channel.on("drain", done);
+    channel.on("close", done);
+  });
+  drains.set(channel, wait);
 }
 const drains = new WeakMap<ConfirmChannel, Promise<void>>();
 
 function toMessage(event: string, raw: ConsumeMessage): Message {
+  const props = raw.properties;
+  const table = props.headers;
   const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(raw.properties.headers ?? {})) if (!k.startsWith("x-")) headers[k] = String(v);
-  const attempt = Number(raw.properties.headers?.[ATTEMPT] ?? 1);
+  let attempt = 1;
+  let key: string | undefined;
+  if (table) {
+    for (const k in table) if (!k.startsWith("x-")) headers[k] = String(table[k]);
+    if (table[ATTEMPT] != null) attempt = Number(table[ATTEMPT]);
+    key = table["x-rohas-key"] as string | undefined;
+  }
   return {
-    id: String(raw.properties.messageId ?? `${event}-${raw.fields.deliveryTag}`),
+    id: String(props.messageId ?? `${event}-${raw.fields.deliveryTag}`),
     event,
     payload: JSON.parse(raw.content.toString() || "null"),
     headers,
     attempt,
-    key: raw.properties.headers?.["x-rohas-key"] as string | undefined,
-    publishedAt: Number(raw.properties.timestamp) || Date.now(),
+    key,
+    publishedAt: Number(props.timestamp) || Date.now(),
   };
 }
 

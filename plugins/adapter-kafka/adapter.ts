@@ -177,17 +177,27 @@ export class KafkaAdapter implements Adapter {
         const rawHeaders = raw.headers;
         const headers: Record<string, string> = {};
         if (rawHeaders) for (const k in rawHeaders) if (!k.startsWith("rohas-") && rawHeaders[k] !== undefined) headers[k] = String(rawHeaders[k]);
+        const text = raw.value?.toString() ?? "null";
         const first: Message = {
           // Messages published before ids came from offsets carry a rohas-id header.
           id: rawHeaders?.["rohas-id"] ? String(rawHeaders["rohas-id"]) : `${topicName}/${partition}/${raw.offset}`,
           event,
-          payload: JSON.parse(raw.value?.toString() ?? "null"),
+          payload: undefined,
           headers,
           attempt: 1,
           key: raw.key?.toString(),
           publishedAt: Number(rawHeaders?.["rohas-published-at"] ?? raw.timestamp),
         };
         // kafkajs commits this offset only after eachMessage resolved, and disconnect() waits for it.
+        // Nothing here may throw: a throwing eachMessage makes kafkajs refetch the same offset forever.
+        try {
+          first.payload = JSON.parse(text);
+        } catch (error) {
+          // Not JSON (written by some other producer): retrying cannot help, so it is a failed
+          // handler at once. Dead-lettered as is, the handler's sink sees the raw text.
+          await this.deadLetter(event, { ...first, payload: text }, raw, new Error(`payload is not JSON: ${reason(error)}`), options);
+          return;
+        }
         try {
           await handler(first);
           return;
@@ -228,20 +238,25 @@ export class KafkaAdapter implements Adapter {
         }
       }
       if (attempt >= retry.maxAttempts) {
-        await this.producer!.send({
-          topic: `rohas.dlq.${event}`,
-          acks: -1,
-          messages: [{ key: raw.key, value: raw.value, timestamp: raw.timestamp, headers: { ...raw.headers, "rohas-id": first.id, "rohas-error": reason(error).slice(0, 1000) } }],
-        });
-        try {
-          options.onDeadLetter?.(message, error);
-        } catch {
-          // a broken dead-letter sink must not stop consuming
-        }
+        await this.deadLetter(event, message, raw, error, options);
         return;
       }
       await Bun.sleep(retryDelay(retry, attempt));
       await heartbeat();
+    }
+  }
+
+  /** Writes the message as received to `rohas.dlq.<event>` and tells onDeadLetter once. */
+  private async deadLetter(event: string, message: Message, raw: KafkaMessage, error: unknown, options: SubscribeOptions): Promise<void> {
+    await this.producer!.send({
+      topic: `rohas.dlq.${event}`,
+      acks: -1,
+      messages: [{ key: raw.key, value: raw.value, timestamp: raw.timestamp, headers: { ...raw.headers, "rohas-id": message.id, "rohas-error": reason(error).slice(0, 1000) } }],
+    });
+    try {
+      options.onDeadLetter?.(message, error);
+    } catch {
+      // a broken dead-letter sink must not stop consuming
     }
   }
 

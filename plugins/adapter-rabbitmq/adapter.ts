@@ -243,9 +243,10 @@ export class RabbitAdapter implements Adapter {
     let result: Promise<void> | void;
     try {
       message = toMessage(spec.event, raw);
-    } catch {
-      // Undecodable: left unacknowledged, as before (the broker redelivers it when the channel closes).
-      this.finished(spec, lane);
+    } catch (error) {
+      // Undecodable (not JSON): no retry can fix it, so it is dead-lettered at once. Left
+      // unacknowledged it would hold a prefetch slot and pin the Acker until the channel died.
+      this.undecodable(spec, lane, raw, error);
       return;
     }
     try {
@@ -266,6 +267,22 @@ export class RabbitAdapter implements Adapter {
       acker.ack(raw);
       this.finished(spec, lane);
     }
+  }
+
+  /** Rejects an undecodable delivery into rohas.dlx and reports it with its text as the payload. */
+  private undecodable(spec: SubscriptionSpec, lane: Lane, raw: ConsumeMessage, error: unknown): void {
+    try {
+      lane.channel.nack(raw, false, false); // → rohas.dlx → <queue>.dlq
+    } catch {
+      // The channel closed: the broker requeues it; the next channel rejects it again.
+    }
+    lane.acker.settled(raw.fields.deliveryTag);
+    try {
+      spec.options.onDeadLetter?.(toMessage(spec.event, raw, raw.content.toString()), error);
+    } catch {
+      // a broken dead-letter sink must not stop consuming
+    }
+    this.finished(spec, lane);
   }
 
   /** A handling ended: start the next waiting delivery, or tell a draining close() when none runs. */
@@ -425,7 +442,8 @@ function watchDrain(channel: ConfirmChannel): void {
 }
 const drains = new WeakMap<ConfirmChannel, Promise<void>>();
 
-function toMessage(event: string, raw: ConsumeMessage): Message {
+/** `payload` given: used as is (an undecodable body as text) instead of parsing the body as JSON. */
+function toMessage(event: string, raw: ConsumeMessage, payload?: string): Message {
   const props = raw.properties;
   const table = props.headers;
   const headers: Record<string, string> = {};
@@ -439,7 +457,7 @@ function toMessage(event: string, raw: ConsumeMessage): Message {
   return {
     id: String(props.messageId ?? `${event}-${raw.fields.deliveryTag}`),
     event,
-    payload: JSON.parse(raw.content.toString() || "null"),
+    payload: payload !== undefined ? payload : JSON.parse(raw.content.toString() || "null"),
     headers,
     attempt,
     key,

@@ -1,0 +1,61 @@
+// Regression tests for the reviewer's findings (undecodable messages, publisher nacks, channel
+// errors, headers, reconnect duplicates, close() timers). Unique queue and event names each run.
+import { expect, test } from "bun:test";
+import amqp from "amqplib";
+import { RabbitAdapter } from "./adapter.ts";
+
+const URL = "amqp://guest:guest@127.0.0.1:5672";
+const available = await new Promise<boolean>((resolve) => {
+  Bun.connect({ hostname: "127.0.0.1", port: 5672, socket: { open: (s) => (s.end(), resolve(true)), data() {}, error: () => resolve(false), connectError: () => resolve(false) } }).catch(() => resolve(false));
+});
+const run = Date.now().toString(36);
+
+function adapter(o: { drainTimeoutMs?: number; publishWaitMs?: number } = {}): RabbitAdapter {
+  return new RabbitAdapter({ url: URL, connectTimeoutMs: 3_000, drainTimeoutMs: o.drainTimeoutMs ?? 1_000, publishWaitMs: o.publishWaitMs ?? 3_000 });
+}
+
+async function rawChannel() {
+  const connection = await amqp.connect(URL);
+  const channel = await connection.createChannel();
+  return { connection, channel };
+}
+
+async function cleanup(event: string, group: string): Promise<void> {
+  const { connection, channel } = await rawChannel();
+  const q = `rohas.${group}.${event}`;
+  for (const name of [q, `${q}.dlq`, `${q}.retry`]) await channel.deleteQueue(name).catch(() => undefined);
+  await connection.close().catch(() => undefined);
+}
+
+async function until(check: () => boolean, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check() && Date.now() < end) await Bun.sleep(20);
+}
+
+test.skipIf(!available)("fix 1: a non-JSON message is dead-lettered at once with its text, and does not stall the queue", async () => {
+  const event = `Poison_${run}`;
+  const a = adapter();
+  await a.connect();
+  const seen: unknown[] = [];
+  const dead: unknown[] = [];
+  await a.subscribe(event, async (m) => void seen.push(m.payload), { group: "fx", concurrency: 1, onDeadLetter: (m) => void dead.push(m.payload) });
+  const { connection, channel } = await rawChannel();
+  try {
+    // 4 = the whole prefetch window of concurrency 1: held unacknowledged, they stalled the queue.
+    for (let i = 0; i < 4; i++) channel.publish("rohas", event, Buffer.from(`not json {${i}`), { persistent: true });
+    await Bun.sleep(200);
+    for (let i = 0; i < 5; i++) await a.publish(event, i);
+    await until(() => seen.length === 5 && dead.length === 4);
+    expect(seen).toEqual([0, 1, 2, 3, 4]);
+    expect(dead).toEqual(["not json {0", "not json {1", "not json {2", "not json {3"]);
+    await until(() => false, 200);
+    expect((await channel.checkQueue(`rohas.fx.${event}.dlq`)).messageCount).toBe(4);
+    // Nothing held: the Acker's floor moved past the rejected tags (acks keep coalescing).
+    const spec = [...(a as any).subscriptions][0];
+    expect(spec.acker.done.size).toBe(0);
+  } finally {
+    await connection.close().catch(() => undefined);
+    await a.close();
+    await cleanup(event, "fx");
+  }
+}, 30_000);

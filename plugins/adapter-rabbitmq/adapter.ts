@@ -70,6 +70,8 @@ export class RabbitAdapter implements Adapter {
   private readonly subscriptions = new Set<SubscriptionSpec>();
   private closing = false;
   private reconnecting?: Promise<void>;
+  /** A new confirm channel being opened on the live connection after the publisher channel closed. */
+  private reopening?: Promise<void>;
   private sequence = 0;
   private readonly idPrefix = crypto.randomUUID().slice(0, 8);
 
@@ -91,10 +93,48 @@ export class RabbitAdapter implements Adapter {
     this.connection.on("close", () => {
       if (!this.closing) this.reconnecting ??= this.reconnect();
     });
-    this.publisher = await this.connection.createConfirmChannel();
+    this.publisher = await this.openPublisher(this.connection);
     await this.publisher.assertExchange(EXCHANGE, "topic", { durable: true });
     await this.publisher.assertExchange(DLX, "topic", { durable: true });
     for (const spec of this.subscriptions) if (!spec.closed) await this.consume(spec);
+  }
+
+  /**
+   * A confirm channel for publishing. A broker nack leaves it usable; only when it really closed
+   * (a channel error, or its connection went away) is it replaced: on the same connection when that
+   * is still up (one shared attempt), else by reconnect().
+   */
+  private async openPublisher(connection: ChannelModel): Promise<ConfirmChannel> {
+    const publisher = await connection.createConfirmChannel();
+    publisher.on("error", (error: unknown) => {
+      // amqplib throws an 'error' nobody listens to; 'close' follows
+      if (!this.closing) console.warn(`rohas rabbitmq: publisher channel error: ${reason(error)}`);
+    });
+    publisher.on("close", () => {
+      if (this.publisher === publisher) this.publisher = undefined;
+      if (!this.closing && this.connection === connection) this.reopening ??= this.reopenPublisher(connection);
+    });
+    return publisher;
+  }
+
+  private async reopenPublisher(connection: ChannelModel): Promise<void> {
+    try {
+      for (let attempt = 1; !this.closing && this.connection === connection && !this.publisher; attempt++) {
+        try {
+          const publisher = await this.openPublisher(connection);
+          if (this.closing || this.connection !== connection) {
+            await publisher.close().catch(() => undefined);
+            return;
+          }
+          this.publisher = publisher;
+          return;
+        } catch {
+          await Bun.sleep(Math.min(2_000, 50 * 2 ** attempt));
+        }
+      }
+    } finally {
+      this.reopening = undefined;
+    }
   }
 
   /** Backoff from 200 ms to 5 s, forever, until closed. */
@@ -167,9 +207,12 @@ export class RabbitAdapter implements Adapter {
     }
   }
 
-  /** The connection went away under a publish: wait for the reconnect and send again, or fail at the deadline. */
-  private async publishFailed(publisher: ConfirmChannel, event: string, body: Buffer, properties: Options.Publish, deadline: number, error: unknown): Promise<void> {
-    if (this.publisher === publisher) this.publisher = undefined;
+  /**
+   * The broker nacked a publish or the channel went away under it: send again (same message id; on a
+   * new channel once it is there) until the deadline. The channel itself is dropped only by its
+   * 'close' event, never for a nack, so one rejected message does not fail every later publish.
+   */
+  private async publishFailed(_publisher: ConfirmChannel, event: string, body: Buffer, properties: Options.Publish, deadline: number, error: unknown): Promise<void> {
     if (this.closing || Date.now() > deadline) {
       throw new AdapterError("adapter/publish-failed", `RabbitMQ at ${this.address} did not confirm ${event}: ${reason(error)}`, error);
     }

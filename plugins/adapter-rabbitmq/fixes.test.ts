@@ -59,3 +59,31 @@ test.skipIf(!available)("fix 1: a non-JSON message is dead-lettered at once with
     await cleanup(event, "fx");
   }
 }, 30_000);
+
+test.skipIf(!available)("fix 2: a broker nack fails only that publish; a closed publisher channel is replaced on the live connection", async () => {
+  const event = `Nacked_${run}`;
+  const other = `Other_${run}`;
+  const full = `fx.full.${event}`;
+  const a = adapter({ publishWaitMs: 800 });
+  await a.connect();
+  const { connection, channel } = await rawChannel();
+  try {
+    await channel.assertQueue(full, { arguments: { "x-max-length": 1, "x-overflow": "reject-publish" } });
+    await channel.bindQueue(full, "rohas", event);
+    await a.publish(event, 1);
+    await expect(a.publish(event, 2)).rejects.toMatchObject({ code: "adapter/publish-failed" });
+    // Unrelated publishes still go out, at once (they failed with adapter/disconnected before).
+    const started = Date.now();
+    for (let i = 0; i < 3; i++) await a.publish(other, i);
+    expect(Date.now() - started).toBeLessThan(500);
+    // The publisher channel really closes (a channel error: unknown exchange): a new one is opened.
+    const publisher = (a as any).publisher;
+    await expect(new Promise((resolve, reject) => publisher.publish("no-such-exchange-" + run, "x", Buffer.from("1"), {}, (e: unknown) => (e ? reject(e) : resolve(undefined))))).rejects.toBeDefined();
+    await a.publish(other, 4);
+    expect((a as any).publisher).not.toBe(publisher);
+  } finally {
+    await channel.deleteQueue(full).catch(() => undefined);
+    await connection.close().catch(() => undefined);
+    await a.close();
+  }
+}, 30_000);

@@ -42,4 +42,35 @@ describe.skipIf(!available)("kafka adapter robustness", () => {
       await adapter.close();
     }
   }, 60_000);
+  test("a handler slower than the session timeout runs once: the member heartbeats while it works", async () => {
+    // kafkaTestOptions.sessionTimeoutMs is 6 s; each slow attempt here takes 8 s.
+    const adapter = new KafkaAdapter({ ...kafkaTestOptions, partitions: 1 });
+    await adapter.connect();
+    const event = unique("KSlow");
+    const runs: unknown[] = [];
+    let finished = 0;
+    await adapter.subscribe(
+      event,
+      async (m) => {
+        const n = (m.payload as { n: number }).n;
+        runs.push(`${n}#${m.attempt}`);
+        // n=1 is slow on its first attempt; n=2 fails at once, then is slow on its retry.
+        if (n === 2 && m.attempt === 1) throw new Error("fails first");
+        if (n !== 3) await Bun.sleep(8_000);
+        finished++;
+      },
+      { group: "g", retry: { maxAttempts: 3, backoffMs: 20 } },
+    );
+    try {
+      await adapter.publish(event, { n: 1 });
+      await adapter.publish(event, { n: 2 });
+      await adapter.publish(event, { n: 3 });
+      await until(() => finished >= 3, 40_000);
+      await Bun.sleep(1_000);
+      // Evicted, the member would have had its commit refused and run n=1 again (and again).
+      expect(runs).toEqual(["1#1", "2#1", "2#2", "3#1"]);
+    } finally {
+      await adapter.close();
+    }
+  }, 60_000);
 });

@@ -158,12 +158,13 @@ export class KafkaAdapter implements Adapter {
     const retry = { ...DEFAULT_RETRY, ...options.retry };
     await this.ensureTopic(topic(event));
     await this.ensureTopic(`rohas.dlq.${event}`);
+    const heartbeatInterval = Math.max(100, Math.floor(this.options.sessionTimeoutMs / 10));
     const consumer = this.kafka.consumer({
       // One Kafka group per Rohas group *and event*: members of a Kafka group must all subscribe
       // to the same topics, or partitions of one event get assigned to consumers of another.
       groupId: `${options.group}.${event}`,
       sessionTimeout: this.options.sessionTimeoutMs,
-      heartbeatInterval: Math.max(100, Math.floor(this.options.sessionTimeoutMs / 10)),
+      heartbeatInterval,
       rebalanceTimeout: this.options.sessionTimeoutMs * 2,
     });
     const state = { consumer };
@@ -188,21 +189,30 @@ export class KafkaAdapter implements Adapter {
           key: raw.key?.toString(),
           publishedAt: Number(rawHeaders?.["rohas-published-at"] ?? raw.timestamp),
         };
+        // kafkajs 2.x heartbeats only between messages: a handler (or its retries) slower than
+        // the session timeout would get this member evicted, its commit refused and the message
+        // run again forever. So heartbeat while this message is in hand; kafkajs itself skips
+        // the request when the last one is more recent than heartbeatInterval.
+        const beat = setInterval(() => void heartbeat().catch(() => undefined), heartbeatInterval);
         // kafkajs commits this offset only after eachMessage resolved, and disconnect() waits for it.
         // Nothing here may throw: a throwing eachMessage makes kafkajs refetch the same offset forever.
         try {
-          first.payload = JSON.parse(text);
-        } catch (error) {
-          // Not JSON (written by some other producer): retrying cannot help, so it is a failed
-          // handler at once. Dead-lettered as is, the handler's sink sees the raw text.
-          await this.deadLetter(event, { ...first, payload: text }, raw, new Error(`payload is not JSON: ${reason(error)}`), options);
-          return;
-        }
-        try {
-          await handler(first);
-          return;
-        } catch (error) {
-          await this.retryInPlace(event, first, raw, error, heartbeat, handler, retry, options);
+          try {
+            first.payload = JSON.parse(text);
+          } catch (error) {
+            // Not JSON (written by some other producer): retrying cannot help, so it is a failed
+            // handler at once. Dead-lettered as is, the handler's sink sees the raw text.
+            await this.deadLetter(event, { ...first, payload: text }, raw, new Error(`payload is not JSON: ${reason(error)}`), options);
+            return;
+          }
+          try {
+            await handler(first);
+            return;
+          } catch (error) {
+            await this.retryInPlace(event, first, raw, error, handler, retry, options);
+          }
+        } finally {
+          clearInterval(beat);
         }
       },
     });
@@ -221,7 +231,6 @@ export class KafkaAdapter implements Adapter {
     first: Message,
     raw: KafkaMessage,
     firstError: unknown,
-    heartbeat: () => Promise<void>,
     handler: MessageHandler,
     retry: RetryPolicy,
     options: SubscribeOptions,
@@ -241,8 +250,8 @@ export class KafkaAdapter implements Adapter {
         await this.deadLetter(event, message, raw, error, options);
         return;
       }
+      // The caller's interval keeps heartbeating through the backoff and the next attempt.
       await Bun.sleep(retryDelay(retry, attempt));
-      await heartbeat();
     }
   }
 

@@ -50,6 +50,8 @@ interface SubscriptionSpec {
   active: number;
   idle?: () => void;
   closed: boolean;
+  /** A re-consume after its channel closed on a live connection is pending. */
+  reconsuming?: boolean;
 }
 
 /** One consumer channel's deliveries: at most `limit` handled at once, the rest waiting in order. */
@@ -96,7 +98,43 @@ export class RabbitAdapter implements Adapter {
     this.publisher = await this.openPublisher(this.connection);
     await this.publisher.assertExchange(EXCHANGE, "topic", { durable: true });
     await this.publisher.assertExchange(DLX, "topic", { durable: true });
-    for (const spec of this.subscriptions) if (!spec.closed) await this.consume(spec);
+    const connection = this.connection;
+    for (const spec of this.subscriptions) {
+      if (spec.closed) continue;
+      // One subscription that cannot be set up must not fail the reconnect of all the others.
+      await this.consume(spec).catch((error) => {
+        console.warn(`rohas rabbitmq: cannot consume ${spec.event} (group ${spec.options.group}): ${reason(error)}; trying again`);
+        this.reconsume(spec, connection);
+      });
+    }
+  }
+
+  /** A consumer channel with an error listener (amqplib throws an 'error' nobody listens to). */
+  private async openChannel(connection: ChannelModel): Promise<Channel> {
+    const channel = await connection.createChannel();
+    channel.on("error", (error: unknown) => {
+      if (!this.closing) console.warn(`rohas rabbitmq: consumer channel error: ${reason(error)}`);
+    });
+    return channel;
+  }
+
+  /** Consumes `spec` again on a new channel of the same connection, with backoff, until it works or is moot. */
+  private reconsume(spec: SubscriptionSpec, connection: ChannelModel): void {
+    if (spec.reconsuming) return;
+    spec.reconsuming = true;
+    void (async () => {
+      for (let attempt = 1; ; attempt++) {
+        await Bun.sleep(Math.min(5_000, 100 * 2 ** attempt));
+        // A lost connection is reconnect()'s: it consumes every subscription again.
+        if (spec.closed || this.closing || this.connection !== connection) return;
+        try {
+          await this.consume(spec);
+          return;
+        } catch (error) {
+          console.warn(`rohas rabbitmq: cannot consume ${spec.event} (group ${spec.options.group}): ${reason(error)}; trying again`);
+        }
+      }
+    })().finally(() => (spec.reconsuming = false));
   }
 
   /**
@@ -233,7 +271,17 @@ export class RabbitAdapter implements Adapter {
   async subscribe(event: string, handler: MessageHandler, options: SubscribeOptions): Promise<Subscription> {
     const spec: SubscriptionSpec = { event, handler, options, retry: { ...DEFAULT_RETRY, ...options.retry }, active: 0, closed: false };
     this.subscriptions.add(spec);
-    await this.consume(spec);
+    try {
+      await this.consume(spec);
+    } catch (error) {
+      // Not kept: each reconnect would repeat the failing setup.
+      spec.closed = true;
+      this.subscriptions.delete(spec);
+      const channel = spec.channel;
+      spec.channel = undefined;
+      await channel?.close().catch(() => undefined);
+      throw error;
+    }
     return {
       close: async () => {
         spec.closed = true;
@@ -244,20 +292,31 @@ export class RabbitAdapter implements Adapter {
   }
 
   private async consume(spec: SubscriptionSpec): Promise<void> {
-    if (!this.connection) return;
-    const channel = await this.connection.createChannel();
+    const connection = this.connection;
+    if (!connection) return;
+    let channel = await this.openChannel(connection);
+    const queue = this.queueName(spec.event, spec.options.group);
+    try {
+      await channel.assertExchange(EXCHANGE, "topic", { durable: true });
+      await channel.assertExchange(DLX, "topic", { durable: true });
+      channel = await this.assertQueue(connection, channel, queue, { durable: true, deadLetterExchange: DLX, deadLetterRoutingKey: spec.event });
+      await channel.bindQueue(queue, EXCHANGE, spec.event);
+      channel = await this.assertQueue(connection, channel, `${queue}.dlq`, { durable: true });
+      await channel.bindQueue(`${queue}.dlq`, DLX, spec.event);
+      // Expired retries go back to the main queue through the default exchange.
+      channel = await this.assertQueue(connection, channel, `${queue}.retry`, { durable: true, deadLetterExchange: "", deadLetterRoutingKey: queue });
+    } catch (error) {
+      await channel.close().catch(() => undefined);
+      throw error;
+    }
+    const consumer = channel;
+    // Closed under a live connection (a channel error): consume this subscription again.
+    consumer.on("close", () => {
+      if (spec.channel === consumer && !spec.closed && !this.closing && this.connection === connection) this.reconsume(spec, connection);
+    });
     spec.channel = channel;
     const acker = new Acker(channel);
     spec.acker = acker;
-    const queue = this.queueName(spec.event, spec.options.group);
-    await channel.assertExchange(EXCHANGE, "topic", { durable: true });
-    await channel.assertExchange(DLX, "topic", { durable: true });
-    await channel.assertQueue(queue, { durable: true, deadLetterExchange: DLX, deadLetterRoutingKey: spec.event });
-    await channel.bindQueue(queue, EXCHANGE, spec.event);
-    await channel.assertQueue(`${queue}.dlq`, { durable: true });
-    await channel.bindQueue(`${queue}.dlq`, DLX, spec.event);
-    // Expired retries go back to the main queue through the default exchange.
-    await channel.assertQueue(`${queue}.retry`, { durable: true, deadLetterExchange: "", deadLetterRoutingKey: queue });
     const lane: Lane = { channel, acker, queue, limit: Math.max(1, spec.options.concurrency ?? 64), running: 0, waiting: [], head: 0 };
     // The broker may send up to PREFETCH_FACTOR × concurrency unacknowledged messages, so the next
     // ones are already here when a handler finishes (no round trip of idle time per ack); at most
@@ -269,6 +328,32 @@ export class RabbitAdapter implements Adapter {
       if (lane.running < lane.limit && lane.head === lane.waiting.length) this.start(spec, lane, raw);
       else lane.waiting.push(raw);
     });
+  }
+
+  /**
+   * assertQueue; when the queue exists with other arguments (406 PRECONDITION_FAILED, e.g. made
+   * without the dead-letter arguments) it is used as it is, with a warning. The 406 closed the
+   * channel, so the check runs on a new one, which is returned.
+   */
+  private async assertQueue(connection: ChannelModel, channel: Channel, queue: string, options: Options.AssertQueue): Promise<Channel> {
+    try {
+      await channel.assertQueue(queue, options);
+      return channel;
+    } catch (error) {
+      if ((error as { code?: number }).code !== 406) throw error;
+      console.warn(
+        `rohas rabbitmq: queue ${queue} exists with other arguments than the adapter's (${reason(error)}); using it as it is, ` +
+          `so failures may not be dead-lettered into ${DLX}. Delete the queue to let the adapter create it.`,
+      );
+      const next = await this.openChannel(connection);
+      try {
+        await next.checkQueue(queue);
+      } catch (checkError) {
+        await next.close().catch(() => undefined);
+        throw checkError;
+      }
+      return next;
+    }
   }
 
   private start(spec: SubscriptionSpec, lane: Lane, raw: ConsumeMessage): void {

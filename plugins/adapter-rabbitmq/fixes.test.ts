@@ -87,3 +87,63 @@ test.skipIf(!available)("fix 2: a broker nack fails only that publish; a closed 
     await a.close();
   }
 }, 30_000);
+
+test.skipIf(!available)("fix 3: an existing queue without the dead-letter arguments is used as it is (406 falls back to checkQueue)", async () => {
+  const event = `Precondition_${run}`;
+  const { connection, channel } = await rawChannel();
+  await channel.assertQueue(`rohas.fx.${event}`, { durable: true });
+  const a = adapter();
+  await a.connect();
+  const got: unknown[] = [];
+  try {
+    await a.subscribe(event, async (m) => void got.push(m.payload), { group: "fx" });
+    await a.publish(event, 1);
+    await until(() => got.length === 1);
+    expect(got).toEqual([1]);
+  } finally {
+    await connection.close().catch(() => undefined);
+    await a.close();
+    await cleanup(event, "fx");
+  }
+}, 30_000);
+
+test.skipIf(!available)("fix 3: a subscribe that fails is not kept, and the connection survives the channel error", async () => {
+  const event = `Locked_${run}`;
+  const { connection, channel } = await rawChannel();
+  // Exclusive to another connection: assertQueue fails with 405 RESOURCE_LOCKED (a channel error).
+  await channel.assertQueue(`rohas.fx.${event}`, { exclusive: true });
+  const a = adapter();
+  await a.connect();
+  try {
+    await expect(a.subscribe(event, async () => undefined, { group: "fx" })).rejects.toBeDefined();
+    expect((a as any).subscriptions.size).toBe(0);
+    await a.publish(`Other_${run}`, 1);
+    expect((a as any).connection).toBeDefined();
+  } finally {
+    await connection.close().catch(() => undefined);
+    await a.close();
+    await cleanup(event, "fx");
+  }
+}, 30_000);
+
+test.skipIf(!available)("fix 3: a consumer channel closed by a channel error is consumed again on the live connection", async () => {
+  const event = `ChannelError_${run}`;
+  const a = adapter();
+  await a.connect();
+  const got: unknown[] = [];
+  try {
+    await a.subscribe(event, async (m) => void got.push(m.payload), { group: "fx" });
+    const spec = [...(a as any).subscriptions][0];
+    const before = spec.channel;
+    const connection = (a as any).connection;
+    await expect(before.checkQueue(`no-such-queue-${run}`)).rejects.toBeDefined(); // 404 closes the channel
+    await until(() => spec.channel !== before, 5_000);
+    await a.publish(event, 1);
+    await until(() => got.length === 1);
+    expect(got).toEqual([1]);
+    expect((a as any).connection).toBe(connection); // not by a whole reconnect
+  } finally {
+    await a.close();
+    await cleanup(event, "fx");
+  }
+}, 30_000);

@@ -578,7 +578,7 @@ function toMessage(event: string, raw: ConsumeMessage, payload?: string): Messag
   let attempt = 1;
   let key: string | undefined;
   if (table) {
-    for (const k in table) if (!k.startsWith("x-")) headers[k] = String(table[k]);
+    for (const k in table) if (!internalHeader(k)) headers[k] = String(table[k]);
     if (table[ATTEMPT] != null) attempt = Number(table[ATTEMPT]);
     key = table["x-rohas-key"] as string | undefined;
   }
@@ -591,6 +591,12 @@ function toMessage(event: string, raw: ConsumeMessage, payload?: string): Messag
     key,
     publishedAt: Number(props.timestamp) || Date.now(),
   };
+}
+
+/** The adapter's own headers and the broker's dead-letter bookkeeping; a publisher's other `x-` headers are kept. */
+function internalHeader(k: string): boolean {
+  if (k.charCodeAt(0) !== 120 /* x */ || k.charCodeAt(1) !== 45 /* - */) return false;
+  return k.startsWith("x-rohas-") || k === "x-death" || k.startsWith("x-first-death-") || k.startsWith("x-last-death-") || k === "x-delivery-count";
 }
 
 function reason(error: unknown): string {

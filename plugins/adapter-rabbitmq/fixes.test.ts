@@ -147,3 +147,26 @@ test.skipIf(!available)("fix 3: a consumer channel closed by a channel error is 
     await cleanup(event, "fx");
   }
 }, 30_000);
+
+test.skipIf(!available)("fix 5: a publisher's x- headers are kept; only x-rohas-*, x-death, x-first/last-death-* and x-delivery-count are stripped", async () => {
+  const event = `Headers_${run}`;
+  const a = adapter();
+  await a.connect();
+  const seen: Record<string, string>[] = [];
+  try {
+    await a.subscribe(
+      event,
+      async (m) => {
+        seen.push(m.headers);
+        if (m.attempt === 1) throw new Error("once more"); // the retry comes back through the retry queue with x-death
+      },
+      { group: "fx", retry: { maxAttempts: 3, backoffMs: 20 } },
+    );
+    await a.publish(event, 1, { key: "k1", headers: { "x-request-id": "r1", "x-tenant": "t", plain: "p" } });
+    await until(() => seen.length === 2);
+    for (const h of seen) expect(h).toEqual({ "x-request-id": "r1", "x-tenant": "t", plain: "p" });
+  } finally {
+    await a.close();
+    await cleanup(event, "fx");
+  }
+}, 30_000);

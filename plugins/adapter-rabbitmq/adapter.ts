@@ -115,6 +115,7 @@ export class RabbitAdapter implements Adapter {
     channel.on("error", (error: unknown) => {
       if (!this.closing) console.warn(`rohas rabbitmq: consumer channel error: ${reason(error)}`);
     });
+    channel.on("close", () => closedChannels.add(channel));
     return channel;
   }
 
@@ -400,9 +401,12 @@ export class RabbitAdapter implements Adapter {
   /** Rejects an undecodable delivery into rohas.dlx and reports it with its text as the payload. */
   private undecodable(spec: SubscriptionSpec, lane: Lane, raw: ConsumeMessage, error: unknown): void {
     try {
+      if (gone(spec, lane.channel)) throw new Error("channel closed");
       lane.channel.nack(raw, false, false); // → rohas.dlx → <queue>.dlq
     } catch {
-      // The channel closed: the broker requeues it; the next channel rejects it again.
+      // The channel closed: the broker requeues it; the next channel rejects (and reports) it.
+      this.finished(spec, lane);
+      return;
     }
     lane.acker.settled(raw.fields.deliveryTag);
     try {
@@ -440,6 +444,10 @@ export class RabbitAdapter implements Adapter {
 
   private async retryOrDeadLetter(spec: SubscriptionSpec, lane: Lane, raw: ConsumeMessage, message: Message, error: unknown): Promise<void> {
     const { channel, acker, queue } = lane;
+    // The delivery's channel is gone (the connection dropped, or it was replaced): the broker has
+    // already requeued the message and redelivers it. A retry copy or a dead-letter report now
+    // would make a duplicate (its ack or nack can no longer reach the broker).
+    if (gone(spec, channel)) return;
     try {
       if (message.attempt >= spec.retry.maxAttempts) {
         channel.nack(raw, false, false); // → rohas.dlx → <queue>.dlq
@@ -452,13 +460,15 @@ export class RabbitAdapter implements Adapter {
         return;
       }
       const publisher = this.publisher;
-      if (!publisher) throw new Error("no connection");
+      if (!publisher || gone(spec, channel)) throw new Error("no connection");
       await confirmed(publisher, "", `${queue}.retry`, raw.content, {
         ...raw.properties,
         persistent: true,
         expiration: String(retryDelay(spec.retry, message.attempt)),
         headers: { ...raw.properties.headers, [ATTEMPT]: message.attempt + 1 },
       });
+      // The channel may have gone while the copy was confirmed: the original is redelivered too
+      // (a duplicate, at least once); nothing more can be done without the channel.
       acker.ack(raw);
     } catch {
       // The connection went away mid-retry: leave the message unacknowledged; the broker redelivers it.
@@ -569,6 +579,14 @@ function watchDrain(channel: ConfirmChannel): void {
   drains.set(channel, wait);
 }
 const drains = new WeakMap<ConfirmChannel, Promise<void>>();
+
+/** Consumer channels that emitted 'close' (a channel error, or their connection went away). */
+const closedChannels = new WeakSet<Channel>();
+
+/** A delivery of `channel` can no longer be settled: the channel closed or the subscription moved to another one. */
+function gone(spec: SubscriptionSpec, channel: Channel): boolean {
+  return closedChannels.has(channel) || (spec.channel !== undefined && spec.channel !== channel);
+}
 
 /** `payload` given: used as is (an undecodable body as text) instead of parsing the body as JSON. */
 function toMessage(event: string, raw: ConsumeMessage, payload?: string): Message {

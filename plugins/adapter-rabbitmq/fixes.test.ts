@@ -170,3 +170,33 @@ test.skipIf(!available)("fix 5: a publisher's x- headers are kept; only x-rohas-
     await cleanup(event, "fx");
   }
 }, 30_000);
+
+test.skipIf(!available)("fix 4: a handler that fails across a connection drop makes no retry copy: the broker redelivers the original once", async () => {
+  const event = `DropRetry_${run}`;
+  const a = adapter({ publishWaitMs: 10_000 });
+  await a.connect();
+  const attempts: number[] = [];
+  let dropped = false;
+  try {
+    await a.subscribe(
+      event,
+      async (m) => {
+        attempts.push(m.attempt);
+        if (dropped) return;
+        dropped = true;
+        // Drop the client socket (not the broker) while this handler runs, then fail.
+        setTimeout(() => (a as any).connection.connection.stream.destroy(), 50);
+        await Bun.sleep(1_500);
+        throw new Error("fails once");
+      },
+      { group: "fx", retry: { maxAttempts: 5, backoffMs: 50 } },
+    );
+    await a.publish(event, 1);
+    await until(() => attempts.length >= 2, 10_000);
+    await Bun.sleep(2_000); // a retry copy (attempt 2) would arrive within this
+    expect(attempts).toEqual([1, 1]);
+  } finally {
+    await a.close();
+    await cleanup(event, "fx");
+  }
+}, 30_000);

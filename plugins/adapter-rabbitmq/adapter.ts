@@ -480,8 +480,13 @@ export class RabbitAdapter implements Adapter {
     spec.channel = undefined;
     if (!channel) return;
     if (spec.active > 0) {
-      const idle = new Promise<void>((resolve) => (spec.idle = resolve));
-      await Promise.race([idle, Bun.sleep(this.options.drainTimeoutMs)]);
+      // A timer cleared when the handlers finish first: a pending sleep would keep the process alive after close().
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await new Promise<void>((resolve) => {
+        spec.idle = resolve;
+        timer = setTimeout(resolve, this.options.drainTimeoutMs);
+      });
+      clearTimeout(timer);
       spec.idle = undefined;
     }
     // Acks of handlers that finished are sent before the channel closes, or they would be redelivered.

@@ -200,3 +200,25 @@ test.skipIf(!available)("fix 4: a handler that fails across a connection drop ma
     await cleanup(event, "fx");
   }
 }, 30_000);
+
+test.skipIf(!available)("fix 6: close() leaves no drain timer behind: the process exits as soon as the handlers finished", async () => {
+  const event = `Exit_${run}`;
+  const script = `
+    import { RabbitAdapter } from ${JSON.stringify(`${import.meta.dir}/adapter.ts`)};
+    const a = new RabbitAdapter({ url: ${JSON.stringify(URL)}, connectTimeoutMs: 3000, drainTimeoutMs: 8000, publishWaitMs: 3000 });
+    await a.connect();
+    await a.subscribe(${JSON.stringify(event)}, async () => { await Bun.sleep(300); }, { group: "fx" });
+    await a.publish(${JSON.stringify(event)}, 1);
+    await Bun.sleep(100);
+    await a.close();
+  `;
+  try {
+    const started = Date.now();
+    const child = Bun.spawn([process.execPath, "-e", script], { stdout: "inherit", stderr: "inherit" });
+    const code = await child.exited;
+    expect(code).toBe(0);
+    expect(Date.now() - started).toBeLessThan(5_000); // not the 8 s drain timeout
+  } finally {
+    await cleanup(event, "fx");
+  }
+}, 30_000);

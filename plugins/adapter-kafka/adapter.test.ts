@@ -73,4 +73,42 @@ describe.skipIf(!available)("kafka adapter robustness", () => {
       await adapter.close();
     }
   }, 60_000);
+  test("handled offsets are committed within 500 ms, not only at the end of the fetched batch, so a crash redelivers little", async () => {
+    const adapter = new KafkaAdapter({ ...kafkaTestOptions, partitions: 1 });
+    await adapter.connect();
+    const event = unique("KCommit");
+    // Published before subscribing: all ten arrive in one fetched batch.
+    for (let n = 0; n < 10; n++) await adapter.publish(event, { n });
+    let release!: () => void;
+    const blocked = new Promise<void>((resolve) => (release = resolve));
+    let reached = false;
+    await adapter.subscribe(
+      event,
+      async (m) => {
+        const n = (m.payload as { n: number }).n;
+        if (n === 8) {
+          reached = true;
+          await blocked;
+        } else await Bun.sleep(150);
+      },
+      { group: "g" },
+    );
+    const admin = new Kafka({ brokers: kafkaTestOptions.brokers, logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    try {
+      await until(() => reached, 20_000);
+      expect(reached).toBe(true);
+      // Were the process to die now, only what is past the committed offset would run again.
+      // 8 × 150 ms of handled messages came before it; commits are at most 500 ms apart.
+      await Bun.sleep(500);
+      const [offsets] = await admin.fetchOffsets({ groupId: `g.${event}`, topics: [`rohas.${event}`] });
+      const committed = Number(offsets!.partitions[0]!.offset);
+      expect(committed).toBeGreaterThanOrEqual(3);
+      expect(committed).toBeLessThanOrEqual(8);
+    } finally {
+      release();
+      await admin.disconnect();
+      await adapter.close();
+    }
+  }, 60_000);
 });

@@ -1,4 +1,7 @@
 import { describe, expect, test } from "bun:test";
+import { unlink } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Kafka, logLevel } from "kafkajs";
 import type { Message } from "../../core/adapter.ts";
 import { brokerAvailable } from "../../test/adapters/broker.ts";
@@ -109,6 +112,35 @@ describe.skipIf(!available)("kafka adapter robustness", () => {
       release();
       await admin.disconnect();
       await adapter.close();
+    }
+  }, 60_000);
+  test("once close() returned nothing of the adapter keeps the process alive", async () => {
+    // In a child process: a 6 s session timeout (18 s join bound) and a 10 s drain bound, neither needed.
+    const script = join(tmpdir(), `${unique("kafka-exit")}.ts`);
+    await Bun.write(
+      script,
+      `import { KafkaAdapter } from ${JSON.stringify(join(import.meta.dir, "adapter.ts"))};
+const adapter = new KafkaAdapter({ ...${JSON.stringify(kafkaTestOptions)}, partitions: 1, drainTimeoutMs: 10_000 });
+await adapter.connect();
+const event = ${JSON.stringify(unique("KExit"))};
+let handled = false;
+await adapter.subscribe(event, async () => void (handled = true), { group: "g" });
+await adapter.publish(event, 1);
+while (!handled) await Bun.sleep(20);
+await adapter.close();
+console.log("closed", Date.now());
+`,
+    );
+    try {
+      const child = Bun.spawn([process.execPath, script], { stdout: "pipe", stderr: "inherit" });
+      const code = await child.exited;
+      const exitedAt = Date.now();
+      const out = await new Response(child.stdout).text();
+      expect(code).toBe(0);
+      const closedAt = Number(/closed (\d+)/.exec(out)?.[1]);
+      expect(exitedAt - closedAt).toBeLessThan(3_000);
+    } finally {
+      await unlink(script).catch(() => undefined);
     }
   }, 60_000);
 });

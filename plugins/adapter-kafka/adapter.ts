@@ -240,7 +240,7 @@ export class KafkaAdapter implements Adapter {
       },
     });
     // Resolve once this member has its partitions, so what is published next reaches it.
-    await Promise.race([joined, Bun.sleep(this.options.sessionTimeoutMs * 3)]);
+    await within(joined, this.options.sessionTimeoutMs * 3);
     return {
       close: async () => {
         await this.stop(state);
@@ -296,7 +296,7 @@ export class KafkaAdapter implements Adapter {
     if (!this.consumers.delete(state)) return;
     // A handler that never returns must not hold shutdown forever: after the drain bound the
     // member is left to time out of its group, and its uncommitted message goes to another.
-    await Promise.race([state.consumer.disconnect().catch(() => undefined), Bun.sleep(this.options.drainTimeoutMs)]);
+    await within(state.consumer.disconnect().catch(() => undefined), this.options.drainTimeoutMs);
     // Cleared only now: handlers being drained still need their heartbeats.
     clearInterval(state.beat);
   }
@@ -312,4 +312,17 @@ export class KafkaAdapter implements Adapter {
 
 function reason(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Waits for `work`, or `ms` at most. The timer is cleared once `work` settles, so a bound that was
+ * not needed does not keep the process alive after close() (Bun.sleep cannot be cancelled).
+ */
+async function within(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    await Promise.race([work, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -4,6 +4,7 @@ import { faultTest } from "./fault.ts";
 await faultTest("sqs (ElasticMQ)", {
   broker: "elasticmq",
   port: 9324,
+  publishDuringOutage: false,
   create: async () => {
     const adapter = new SqsAdapter({
       endpoint: "http://127.0.0.1:9324",

@@ -101,7 +101,7 @@ export class KafkaAdapter implements Adapter {
 
   private async ensureTopic(name: string): Promise<void> {
     if (this.topics.has(name) || !this.options.createTopics) return;
-    await this.admin!.createTopics({ topics: [{ topic: name, numPartitions: this.options.partitions }], waitForLeaders: true });
+    await untilTopicKnown(() => this.admin!.createTopics({ topics: [{ topic: name, numPartitions: this.options.partitions }], waitForLeaders: true }));
     this.topics.add(name);
   }
 
@@ -184,7 +184,7 @@ export class KafkaAdapter implements Adapter {
     state.beat.unref?.();
     this.consumers.add(state);
     await consumer.connect();
-    await consumer.subscribe({ topic: topic(event), fromBeginning: true });
+    await untilTopicKnown(() => consumer.subscribe({ topic: topic(event), fromBeginning: true }));
     const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
     await consumer.run({
       // kafkajs commits by default only at the end of each fetched batch (up to thousands of
@@ -326,5 +326,23 @@ async function within(work: Promise<unknown>, ms: number): Promise<void> {
     await Promise.race([work, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/**
+ * Runs a metadata-dependent call again while the broker answers that it does not host the
+ * topic yet (UNKNOWN_TOPIC_OR_PARTITION, which kafkajs marks retriable): right after a topic is
+ * created, or while a broker restarts, its metadata can lag. Anything else fails at once.
+ */
+async function untilTopicKnown<T>(call: () => Promise<T>, patienceMs = 30_000): Promise<T> {
+  const deadline = Date.now() + patienceMs;
+  for (let delay = 100; ; delay = Math.min(delay * 2, 2_000)) {
+    try {
+      return await call();
+    } catch (error) {
+      const type = (error as { type?: string } | undefined)?.type;
+      if (type !== "UNKNOWN_TOPIC_OR_PARTITION" || Date.now() + delay > deadline) throw error;
+      await Bun.sleep(delay);
+    }
   }
 }

@@ -5,21 +5,11 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { AckPolicy, connect, DeliverPolicy, type JetStreamManager, type NatsConnection, nanos } from "nats";
-import { brokerAvailable } from "../../test/adapters/broker.ts";
+import { brokerAvailable, unique, until } from "../../test/adapters/broker.ts";
 import { NatsAdapter, type NatsAdapterOptions } from "./adapter.ts";
 
 const URL = "nats://127.0.0.1:4222";
 const available = await brokerAvailable("nats", 4222);
-let counter = 0;
-const unique = (label: string) => `${label}_${Date.now().toString(36)}_${++counter}`;
-
-const until = async (fn: () => boolean, ms = 10_000, what = "condition") => {
-  const end = Date.now() + ms;
-  while (!fn()) {
-    if (Date.now() > end) throw new Error(`${what} not met within ${ms} ms`);
-    await Bun.sleep(5);
-  }
-};
 
 if (available) {
   let nc: NatsConnection;

@@ -6,22 +6,12 @@
  */
 import { describe, expect, test } from "bun:test";
 import { AckPolicy, connect, DeliverPolicy, type Msg, nanos } from "nats";
-import { brokerAvailable } from "../../test/adapters/broker.ts";
+import { brokerAvailable, unique, until } from "../../test/adapters/broker.ts";
 import { NatsAdapter } from "./adapter.ts";
 import { PullConsumer } from "./pull.ts";
 
 const URL = "nats://127.0.0.1:4222";
 const available = await brokerAvailable("nats", 4222);
-let counter = 0;
-const unique = (label: string) => `${label}_${Date.now().toString(36)}_${++counter}`;
-
-const until = async (fn: () => boolean, ms = 10_000, what = "condition") => {
-  const end = Date.now() + ms;
-  while (!fn()) {
-    if (Date.now() > end) throw new Error(`${what} not met within ${ms} ms`);
-    await Bun.sleep(5);
-  }
-};
 
 /** A stream and a durable pull consumer on it, with `n` messages published. */
 async function fixture(n: number) {

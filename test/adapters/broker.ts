@@ -26,3 +26,16 @@ export async function brokerAvailable(name: string, port: number): Promise<boole
   console.warn(`skipping the ${name} adapter tests: ${message}`);
   return false;
 }
+
+/** Polls `fn` until it holds; fails naming `what` after `ms`. */
+export async function until(fn: () => boolean, ms = 10_000, what = "condition"): Promise<void> {
+  const end = Date.now() + ms;
+  while (!fn()) {
+    if (Date.now() > end) throw new Error(`${what} not met within ${ms} ms`);
+    await Bun.sleep(5);
+  }
+}
+
+let counter = 0;
+/** A name no other test run uses (brokers keep streams, queues and topics between runs). */
+export const unique = (label: string): string => `${label}_${Date.now().toString(36)}_${++counter}`;

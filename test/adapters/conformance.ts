@@ -5,6 +5,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import type { Adapter, Message } from "../../core/adapter.ts";
+import { unique, until } from "./broker.ts";
 
 export interface AdapterUnderTest {
   /** A connected adapter. Calls with the same `scope` reach the same queues (for durability tests). */
@@ -16,17 +17,6 @@ export interface AdapterUnderTest {
   /** How long a message abandoned by a dead consumer may take to come back (Kafka: a session timeout). */
   redeliveryTimeoutMs?: number;
 }
-
-const until = async (fn: () => boolean, ms = 10_000, what = "condition") => {
-  const end = Date.now() + ms;
-  while (!fn()) {
-    if (Date.now() > end) throw new Error(`${what} not met within ${ms} ms`);
-    await Bun.sleep(5);
-  }
-};
-
-let counter = 0;
-const unique = (label: string) => `${label}_${Date.now().toString(36)}_${++counter}`;
 
 export function conformance(name: string, subject: AdapterUnderTest): void {
   describe(`adapter conformance: ${name}`, () => {

@@ -182,6 +182,7 @@ async function serverOnly(): Promise<{ url: string; stop: () => Promise<void>; d
     record: () => {},
     track: (p) => p,
     recording: false,
+    sampleTrace: () => false,
   };
   const server = new RohasServer(stub);
   const address = server.listen();

@@ -13,6 +13,7 @@ interface Recorder {
 export class InvocationState implements HandlerState {
   readonly traceId: string;
   readonly spanId: string;
+  private readonly sampled: boolean;
   /** `triggerEvent` calls, published after the handler returns (created on first use: most handlers never call it). */
   emitted?: [string, unknown][];
   /** `setPayload` overrides for the schema's triggers. */
@@ -26,6 +27,7 @@ export class InvocationState implements HandlerState {
   ) {
     this.traceId = span.traceId;
     this.spanId = span.spanId;
+    this.sampled = span.sampled;
   }
 
   /** Built on first use: most handler calls never log. */
@@ -40,7 +42,7 @@ export class InvocationState implements HandlerState {
   }
 
   get context(): TraceContext {
-    return { traceId: this.traceId, spanId: this.spanId, sampled: true };
+    return { traceId: this.traceId, spanId: this.spanId, sampled: this.sampled };
   }
 
   triggerEvent(name: string, payload: unknown): void {

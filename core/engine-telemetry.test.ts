@@ -58,3 +58,45 @@ test("spans carry their handler's or event's attributes; a second delivery says 
     await engine.stop();
   }
 });
+
+test("an unsampled trace records no span of what succeeds, and every span of what fails and is retried", async () => {
+  write("config/rohas.toml", `[project]\nname = "t"\nlanguage = "typescript"\n[server]\nport = 0\n[adapter]\ntype = "memory"\n[telemetry]\ntype = "none"\n[workbench]\nenabled = false\n[events]\nbackoff_ms = 10\n`);
+  write("schema/app.ro", `type User { id: Int }\napi CreateUser { method: POST  path: "/users"  response: User  triggers: [UserCreated] }\nevent UserCreated { payload: User  handler: [flaky_once]  triggers: [Welcomed] }\nevent Welcomed { payload: User  handler: [greet] }\n`);
+  write("src/handlers/api/CreateUser.ts", "export function handler() {\n  return { id: 1 };\n}\n");
+  write("src/handlers/events/flaky_once.ts", "let calls = 0;\nexport function handler() {\n  if (++calls === 1) throw new Error('first time fails');\n}\n");
+  write("src/handlers/events/greet.ts", "export function handler() {}\n");
+  const rohas = await Rohas.create({ projectDir: dir, registry: builtinPlugins });
+  const spans: SpanRecord[] = [];
+  const metrics: MetricRecord[] = [];
+  const asked: string[] = [];
+  rohas.hooks.sampleTrace.tap("test", (traceId) => {
+    asked.push(traceId);
+    return false;
+  });
+  rohas.hooks.record.tap("test", (r) => {
+    if (r.type === "span") spans.push(r.span);
+    if (r.type === "metric") metrics.push(r.metric);
+  });
+  const loaded = await rohas.loadSchema();
+  if (!loaded.ok) throw new Error(loaded.diagnostics.map((d) => d.message).join("\n"));
+  const engine = await rohas.serve(loaded.schema);
+  try {
+    const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+    expect(engine.sampleTrace(traceId)).toBe(false);
+    // What the server does for a request the store did not sample.
+    const response = await engine.callApi(loaded.schema.apis[0]!, { params: {}, queryParams: {}, body: undefined, headers: {} }, { traceId, spanId: "00f067aa0ba902b7", sampled: false });
+    expect(response.status).toBe(200);
+    const deadline = Date.now() + 5_000;
+    while (!metrics.some((m) => m.name === "handler_duration_ms" && m.labels?.handler === "greet") && Date.now() < deadline) await Bun.sleep(10);
+
+    const names = spans.map((s) => `${s.name} ${s.status}${s.attributes["message.attempt"] ? ` #${s.attributes["message.attempt"]}` : ""}`);
+    // Nothing of the API call; the failed delivery; the retry (it follows a failure) and what it triggered.
+    expect(names.sort()).toEqual(["event UserCreated error #1", "event UserCreated ok #2", "event Welcomed ok #1", "event flaky_once error", "event flaky_once ok", "event greet ok", "publish Welcomed ok"]);
+    expect(new Set(spans.map((s) => s.traceId))).toEqual(new Set([traceId]));
+    // Metrics are never sampled.
+    expect(metrics.filter((m) => m.name === "handler_duration_ms").map((m) => m.labels?.handler).sort()).toEqual(["CreateUser", "flaky_once", "greet"]);
+    expect(asked).toEqual([traceId]);
+  } finally {
+    await engine.stop();
+  }
+});

@@ -15,7 +15,7 @@ import { InvocationState, printLog } from "./engine-state.ts";
 import type { Rohas } from "./rohas.ts";
 import { HandlerError, type HandlerRef, type HandlerState, type RuntimeBridge } from "./runtime.ts";
 import type { ApiDef, CronDef, EventDef, Schema, WsDef } from "./schema.ts";
-import type { TelemetryRecord } from "./telemetry.ts";
+import type { SpanKind, TelemetryRecord } from "./telemetry.ts";
 import { TelemetryNames } from "./telemetry-names.ts";
 import { ActiveSpan, contextFromHeaders, describeError, parseTraceparent, traceHeaders, type TraceContext } from "./tracing.ts";
 
@@ -235,9 +235,27 @@ export class Engine {
     this.rohas.hooks.record.call(record);
   }
 
+  /**
+   * Whether a trace starting here (no sampled parent to follow) is recorded:
+   * telemetry is on and no store's budget says no (the `sampleTrace` hook).
+   */
+  sampleTrace(traceId: string): boolean {
+    if (!this.telemetryOn) return false;
+    const hook = this.rohas.hooks.sampleTrace;
+    return !hook.isUsed() || hook.call(traceId) !== false;
+  }
+
+  /** A span that starts a trace in this process (a cron run, a message without trace context): sampled here. */
+  private rootSpan(name: string, kind: SpanKind, parent?: TraceContext): ActiveSpan {
+    const span = new ActiveSpan(name, kind, parent, this.telemetryOn);
+    span.sampled = this.sampleTrace(span.traceId);
+    return span;
+  }
+
+  /** Spans of sampled traces are recorded; an unsampled trace's span only when it failed. */
   private recordSpan(span: ActiveSpan, error?: unknown): void {
     // An untimed span started before telemetry was on has no times worth recording.
-    if (this.telemetryOn && span.timed) this.rohas.hooks.record.call({ type: "span", span: span.end(error) });
+    if (this.telemetryOn && span.timed && (span.sampled || error !== undefined)) this.rohas.hooks.record.call({ type: "span", span: span.end(error) });
   }
 
   private metric(name: string, kind: "counter" | "histogram", value: number, labels?: Record<string, string>): void {
@@ -470,7 +488,7 @@ export class Engine {
   }
 
   async runCron(cron: CronDef): Promise<void> {
-    const span = new ActiveSpan(`cron ${cron.name}`, "cron");
+    const span = this.rootSpan(`cron ${cron.name}`, "cron");
     span.set("cron.schedule", cron.schedule);
     try {
       const request = { cron: cron.name, schedule: cron.schedule, timestamp: new Date().toISOString() };
@@ -541,14 +559,19 @@ export class Engine {
    */
   private deliver(event: EventDef, message: Message): Promise<void> {
     const timed = this.telemetryOn;
+    const parent = contextFromHeaders(message.headers);
     let span: ActiveSpan;
     if (timed) {
       const names = this.names.event(event.name);
-      span = new ActiveSpan(names.consumeSpan, "consume", contextFromHeaders(message.headers));
+      span = parent ? new ActiveSpan(names.consumeSpan, "consume", parent) : this.rootSpan(names.consumeSpan, "consume");
       if (message.attempt === 1) span.share(names.firstDelivery);
-      else span.set("event.name", event.name).set("message.attempt", message.attempt);
+      else {
+        // A redelivery follows a failure: its spans are recorded whatever the trace's sampling said.
+        span.sampled = true;
+        span.set("event.name", event.name).set("message.attempt", message.attempt);
+      }
       this.metric("events_consumed", "counter", 1, names.labels);
-    } else span = new ActiveSpan(event.name, "consume", contextFromHeaders(message.headers), false);
+    } else span = new ActiveSpan(event.name, "consume", parent, false);
     const envelope: EventEnvelope = {
       event: event.name,
       payload: message.payload,

@@ -116,6 +116,13 @@ export function createHooks() {
     /** Around every handler call (middleware, telemetry, retries). Skipped entirely when untapped. */
     beforeInvoke: new AsyncSeriesHook<[Invocation]>(["invocation"]),
     afterInvoke: new AsyncSeriesHook<[Invocation, InvocationOutcome]>(["invocation", "outcome"]),
+    /**
+     * Is a trace starting in this process (an HTTP request, a WebSocket message, a cron run, a
+     * message without trace context) recorded? A store with a write budget answers `false` to
+     * sample under load; untapped, every trace is. Its spans then carry the answer to later hops
+     * (`traceparent`'s sampled flag), so an unsampled trace costs no span records at all.
+     */
+    sampleTrace: new SyncBailHook<[string], boolean | undefined>(["traceId"]),
     /** Span, log, metric and dead-letter sink. Synchronous: stores buffer, never block. */
     record: new SyncHook<[TelemetryRecord]>(["record"]),
     /** Release resources. Tap through `rohas.onShutdown` so later taps close first. */

@@ -93,7 +93,7 @@ export interface TelemetryStats {
   written: number;
   /** Records dropped because the buffer was full or a write failed. */
   dropped: number;
-  /** Spans not written because traffic was over the store's budget (whole traces are sampled). */
+  /** Traces not recorded because traffic was over the store's budget (whole traces are sampled). */
   sampled: number;
   /** Fraction of traces currently kept (1 below the budget). */
   sampleRatio: number;

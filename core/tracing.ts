@@ -109,15 +109,23 @@ export class ActiveSpan {
   readonly startTime: number;
   private readonly startMark: number;
   private attrs?: Record<string, AttributeValue>;
+  /**
+   * Whether its trace is recorded (head sampling; W3C's `sampled` flag, carried
+   * to the next hop in `traceparent`). Inherited from the parent; a root span's
+   * owner sets it before reading `context`. Spans of an unsampled trace are
+   * still timed (metrics need durations) and recorded only when they fail.
+   */
+  sampled: boolean;
 
   constructor(
     readonly name: string,
     readonly kind: SpanKind,
-    readonly parent?: { traceId: string; spanId?: string },
+    readonly parent?: { traceId: string; spanId?: string; sampled?: boolean },
     readonly timed = true,
   ) {
     this.spanId = newSpanId();
     this.traceId = parent?.traceId ?? newTraceId();
+    this.sampled = parent?.sampled ?? true;
     this.startTime = timed ? Date.now() : 0;
     this.startMark = timed ? performance.now() : 0;
   }
@@ -144,7 +152,7 @@ export class ActiveSpan {
   private ctx?: TraceContext;
 
   get context(): TraceContext {
-    return (this.ctx ??= { traceId: this.traceId, spanId: this.spanId, sampled: true });
+    return (this.ctx ??= { traceId: this.traceId, spanId: this.spanId, sampled: this.sampled });
   }
 
   set(key: string, value: AttributeValue): this {

@@ -1,7 +1,7 @@
 /**
  * One API route: read and check the request (size, media type, JSON, body
  * and query shapes), call the engine under an `http` span, and turn the
- * outcome into a JSON response carrying `traceparent`.
+ * outcome into a JSON response (carrying `traceparent` when its trace is recorded).
  *
  * This is the hot path: everything that can be decided per API is decided
  * once in the constructor, and a request that passes allocates little beyond
@@ -88,6 +88,8 @@ export class ApiRoute {
     const headers = request.headers.toJSON() as Record<string, string>;
     const recording = engine.recording;
     const span = new ActiveSpan(this.spanName, "http", parseTraceparent(headers.traceparent), recording);
+    // Each request is a new trace here (a caller's own flag does not override our store's budget).
+    span.sampled = recording && engine.sampleTrace(span.traceId);
     let status = 500;
     let failure: unknown;
     let retryAfter: number | undefined;
@@ -118,8 +120,10 @@ export class ApiRoute {
     } finally {
       if (--inFlight.count === 0 && inFlight.stopping) inFlight.drained?.();
     }
-    const response = this.respond(headers.origin, span, status, body, extraHeaders, retryAfter);
-    if (!recording) return response;
+    // A trace is named in the response only when it is recorded: sampled, or failed (then it is kept).
+    const recorded = recording && (span.sampled || status >= 500);
+    const response = this.respond(headers.origin, recorded ? span : undefined, status, body, extraHeaders, retryAfter);
+    if (!recording || (!recorded && response.status < 500)) return response;
     span.share(this.spanAttributes(response.status));
     engine.record({ type: "span", span: span.end(response.status >= 500 ? (failure ?? new Error(`status ${response.status}`)) : undefined) });
     return response;
@@ -137,14 +141,14 @@ export class ApiRoute {
 
   private respond(
     origin: string | undefined,
-    span: ActiveSpan,
+    span: ActiveSpan | undefined,
     status: number,
     body: unknown,
     extra: Record<string, string> | undefined,
     retryAfter: number | undefined,
   ): Response {
     const headers: Record<string, string> = extra ? { ...extra } : {};
-    headers.traceparent = formatTraceparent(span.context);
+    if (span) headers.traceparent = formatTraceparent(span.context);
     if (retryAfter !== undefined) headers["retry-after"] = String(retryAfter);
     if (this.corsOnRoute) this.ctx.cors!.decorate(headers, origin);
     // An API returning nothing answers 204 No Content; anything else (strings too) is JSON.
@@ -156,7 +160,7 @@ export class ApiRoute {
       return new Response(JSON.stringify(body), { status, headers });
     } catch (error) {
       const message = `response is not serialisable as JSON: ${error instanceof Error ? error.message : String(error)}`;
-      return Response.json({ error: message }, { status: 500, headers: { traceparent: headers.traceparent! } });
+      return Response.json({ error: message }, { status: 500, headers: span ? { traceparent: formatTraceparent(span.context) } : {} });
     }
   }
 

@@ -201,6 +201,22 @@ describe("server-elysia HTTP", () => {
     expect(fresh.headers.get("traceparent")).not.toContain(traceId);
   });
 
+  test("an unsampled request (a store over its budget) names no trace and records no span, unless it fails", async () => {
+    const { url, engine } = start((e) => (e.sampled = false));
+    const ok = await fetch(`${url}/users/7`);
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get("traceparent")).toBeNull();
+    expect(engine.records.filter((r) => r.type === "span")).toHaveLength(0);
+
+    const failed = await fetch(`${url}/boom`, { method: "POST" });
+    expect(failed.status).toBe(500);
+    const header = failed.headers.get("traceparent")!;
+    expect(header).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/);
+    const spans = engine.records.flatMap((r) => (r.type === "span" ? [r.span] : []));
+    expect(spans.map((s) => [s.status, s.attributes["http.status_code"]])).toEqual([["error", 500]]);
+    expect(header).toContain(spans[0]!.spanId);
+  });
+
   test("/health is built in; unknown routes are a JSON 404", async () => {
     const { url } = start();
     const health = await fetch(`${url}/health`);

@@ -111,6 +111,8 @@ export class FakeEngine implements ServerEngine {
   config: RohasConfig = defaultConfig();
   readonly records: TelemetryRecord[] = [];
   readonly recording = true;
+  /** What `sampleTrace` answers: false plays a store over its budget. */
+  sampled = true;
   readonly middlewares = new Map<string, MiddlewareFn>();
   readonly apiHandlers = new Map<string, ApiFn>();
   readonly wsOnMessage = new Map<string, WsFn>();
@@ -120,6 +122,10 @@ export class FakeEngine implements ServerEngine {
 
   constructor(public schema: Schema) {
     this.config.server.port = 0;
+  }
+
+  sampleTrace(): boolean {
+    return this.sampled;
   }
 
   private async runMiddlewares(names: string[], context: Parameters<MiddlewareFn>[0]): Promise<void> {

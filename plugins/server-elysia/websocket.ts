@@ -78,13 +78,14 @@ export class WsRoute {
     };
     // The upgrade request may carry a traceparent; the connect span joins that trace.
     const span = new ActiveSpan(`WS ${this.def.path} connect`, "websocket", parseTraceparent(conn.headers.traceparent));
+    span.sampled = this.engine.sampleTrace(span.traceId);
     span.set("rohas.ws", this.def.name);
     const session: Session = {
       conn,
       ready: this.engine.track(this.engine.wsConnect(this.def, conn, span.context)).then(
         () => {
           if (this.def.broadcast) raw.subscribe(this.topic);
-          this.engine.record({ type: "span", span: span.end() });
+          if (span.sampled) this.engine.record({ type: "span", span: span.end() });
           return true;
         },
         (error: unknown) => {
@@ -115,6 +116,7 @@ export class WsRoute {
       }
     }
     const span = new ActiveSpan(`WS ${this.def.path} message`, "websocket");
+    span.sampled = this.engine.sampleTrace(span.traceId);
     span.set("rohas.ws", this.def.name);
     let results: unknown[];
     try {
@@ -124,7 +126,7 @@ export class WsRoute {
       raw.send(JSON.stringify({ error: errorMessage(error) }));
       return;
     }
-    this.engine.record({ type: "span", span: span.end() });
+    if (span.sampled) this.engine.record({ type: "span", span: span.end() });
     const publisher = this.def.broadcast ? this.publisher() : undefined;
     for (const result of results) {
       if (result === undefined) continue;

@@ -32,6 +32,7 @@ const telemetryLmdb: RohasPlugin = {
       return;
     }
     setTelemetryQuery(rohas, store);
+    rohas.hooks.sampleTrace.tap("telemetry-lmdb", (traceId) => store.sampleTrace(traceId));
     rohas.hooks.record.tap("telemetry-lmdb", (record) => store.record(record));
     rohas.onShutdown("telemetry-lmdb", () => store.close());
   },

@@ -2,58 +2,93 @@ import { describe, expect, test } from "bun:test";
 import { newTraceId } from "../../core/tracing.ts";
 import { TraceSampler } from "./sampler.ts";
 
-// The engine's own ids: a per-process prefix, then seconds and a counter.
+// The engine's own ids: a per-process prefix, then a counter.
 const ids = Array.from({ length: 20_000 }, () => newTraceId());
 const traceId = (i: number) => ids[i % ids.length]!;
-/** The sampler reads its clock every 64 spans: feed enough for it to notice the time. */
-const feed = (sampler: TraceSampler, from: number, count: number) => {
-  for (let i = 0; i < count; i++) sampler.keep(traceId(from + i));
-};
 
-describe("trace sampling under load", () => {
+/** `traces` traces start; each kept one records `spansEach` spans. Returns how many were kept. */
+function second(sampler: TraceSampler, from: number, traces: number, spansEach: number): number {
+  let kept = 0;
+  for (let i = 0; i < traces; i++) {
+    if (!sampler.keep(traceId(from + i))) continue;
+    kept++;
+    for (let s = 0; s < spansEach; s++) sampler.countSpan();
+  }
+  return kept;
+}
+
+describe("head sampling under a span budget", () => {
   test("below the budget every trace is kept", () => {
     let now = 0;
     const sampler = new TraceSampler(1000, () => now);
-    for (let second = 0; second < 3; second++) {
-      for (let i = 0; i < 500; i++) expect(sampler.keep(traceId(second * 1000 + i))).toBe(true);
+    for (let s = 0; s < 3; s++) {
+      expect(second(sampler, s * 1000, 190, 5)).toBe(190); // 950 spans/s
       now += 1000;
+      sampler.adjust();
     }
     expect(sampler.ratio).toBe(1);
+    expect(sampler.skipped).toBe(0);
   });
 
-  test("above it, about budget/rate of the traces are kept, all spans of a trace alike", () => {
+  test("above it, about budget / (traces/s × spans per trace) of the traces are kept, and the estimate holds while sampling", () => {
     let now = 0;
     const sampler = new TraceSampler(1000, () => now);
-    feed(sampler, 0, 3968); // 62 × 64 spans in the first second
+    second(sampler, 0, 2000, 5); // 10,000 spans/s
     now += 1000;
-    feed(sampler, 5000, 64); // the next read of the clock sees 4,032 spans/s
-    expect(sampler.ratio).toBeCloseTo(1000 / 4032, 3);
-    let kept = 0;
-    for (let i = 0; i < 4000; i++) {
-      const id = traceId(10_000 + i); // ids that share their first 20 digits
-      const first = sampler.keep(id);
-      expect(sampler.keep(id)).toBe(first); // the same answer for every span of a trace
-      if (first) kept++;
+    sampler.adjust();
+    expect(sampler.ratio).toBeCloseTo(0.1, 5);
+    // While sampling, only kept traces' spans are seen: the estimate must not drift up.
+    for (let s = 1; s <= 3; s++) {
+      const kept = second(sampler, s * 2000, 2000, 5);
+      expect(kept).toBeGreaterThan(140);
+      expect(kept).toBeLessThan(260);
+      now += 1000;
+      sampler.adjust();
+      expect(sampler.ratio).toBeGreaterThan(0.08);
+      expect(sampler.ratio).toBeLessThan(0.12);
     }
-    expect(kept).toBeGreaterThan(800);
-    expect(kept).toBeLessThan(1200);
+    expect(sampler.skipped).toBeGreaterThan(5000);
+  });
+
+  test("the answer depends on the trace id only: every process at one ratio agrees", () => {
+    let now = 0;
+    const a = new TraceSampler(100, () => now);
+    const b = new TraceSampler(100, () => now);
+    for (const s of [a, b]) second(s, 0, 1000, 1);
+    now += 1000;
+    a.adjust();
+    b.adjust();
+    for (let i = 0; i < 2000; i++) expect(a.keep(traceId(5000 + i))).toBe(b.keep(traceId(5000 + i)));
   });
 
   test("when traffic calms down it keeps everything again; a budget of 0 never samples", () => {
     let now = 0;
     const sampler = new TraceSampler(100, () => now);
-    feed(sampler, 0, 1024);
+    second(sampler, 0, 1000, 2);
     now += 1000;
-    feed(sampler, 2000, 64);
-    expect(sampler.ratio).toBeLessThan(0.2);
+    sampler.adjust();
+    expect(sampler.ratio).toBeLessThan(0.1);
+    second(sampler, 2000, 10, 2);
     now += 5000;
-    feed(sampler, 3000, 64); // 64 spans in 5 s: well under the budget
+    sampler.adjust(); // 10 traces in 5 s
     expect(sampler.ratio).toBe(1);
     const unlimited = new TraceSampler(0, () => now);
-    feed(unlimited, 0, 5000);
+    second(unlimited, 0, 5000, 5);
     now += 1000;
-    feed(unlimited, 0, 64);
+    unlimited.adjust();
     expect(unlimited.ratio).toBe(1);
     expect(unlimited.keep(traceId(7))).toBe(true);
+  });
+
+  test("the ratio changes only once a second has passed", () => {
+    let now = 0;
+    const sampler = new TraceSampler(10, () => now);
+    second(sampler, 0, 1000, 1);
+    now += 999;
+    sampler.adjust();
+    expect(sampler.ratio).toBe(1);
+    now += 1;
+    sampler.adjust();
+    expect(sampler.ratio).toBeCloseTo(0.01, 5);
   });
 });

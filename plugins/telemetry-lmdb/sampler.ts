@@ -1,16 +1,27 @@
 /**
- * Keeps the store's write load bounded under heavy traffic: below the budget
- * (spans per second) every trace is kept; above it, whole traces are kept with
- * the probability budget/rate, decided from the trace id so every span of a
- * trace gets the same answer. Metrics are never sampled (they are aggregated),
- * nor are logs or dead letters; a trace that fails or is dead-lettered is
- * kept whole (the store holds sampled-out spans briefly: held-traces.ts).
+ * Head sampling under a write budget: for each trace that starts in this
+ * process the store answers `sampleTrace` from here. Below the budget (spans
+ * per second) every trace is recorded; above it, a trace is with probability
+ * budget / rate. The draw is a hash of the trace id, so processes sampling at
+ * the same ratio agree about a trace. The engine carries the answer to every
+ * later span of the trace (the `sampled` flag of `traceparent`), so a trace
+ * that is not recorded costs the store nothing, and its spans are never built.
+ *
+ * The rate is estimated without seeing unrecorded spans: traces started per
+ * second × spans per recorded trace (the spans that reached the store over
+ * the traces it kept). `adjust` runs on the store's flush timer, so the
+ * request path never reads a clock here.
  */
 export class TraceSampler {
   private windowStart: number;
-  private seen = 0;
-  /** Fraction of traces kept, recomputed every second from the rate just seen. */
+  private started = 0;
+  private kept = 0;
+  private spans = 0;
+  private spansPerTrace = 1;
+  /** Fraction of traces recorded, recomputed about every second. */
   ratio = 1;
+  /** Traces not recorded since the start. */
+  skipped = 0;
 
   constructor(
     private readonly spansPerSecond: number,
@@ -19,21 +30,34 @@ export class TraceSampler {
     this.windowStart = now();
   }
 
+  /** A trace starts: is it recorded? */
   keep(traceId: string): boolean {
-    // The clock is read every 64 spans, not per span.
-    if ((++this.seen & 63) === 0) this.adjust();
-    if (this.ratio >= 1) return true;
-    return hashId(traceId) / 0x1_0000_0000 < this.ratio;
+    this.started++;
+    if (this.ratio >= 1 || hashId(traceId) / 0x1_0000_0000 < this.ratio) {
+      this.kept++;
+      return true;
+    }
+    this.skipped++;
+    return false;
   }
 
-  private adjust(): void {
+  /** A span reached the store (of a recorded trace, or a failure). */
+  countSpan(): void {
+    this.spans++;
+  }
+
+  /** Recomputes the ratio once at least a second has passed since the last time. */
+  adjust(): void {
     const now = this.now();
     const elapsed = now - this.windowStart;
     if (elapsed < 1000) return;
-    const rate = (this.seen * 1000) / elapsed;
+    if (this.kept > 0) this.spansPerTrace = Math.max(1, this.spans / this.kept);
+    const rate = ((this.started * 1000) / elapsed) * this.spansPerTrace;
     this.ratio = this.spansPerSecond > 0 && rate > this.spansPerSecond ? this.spansPerSecond / rate : 1;
     this.windowStart = now;
-    this.seen = 0;
+    this.started = 0;
+    this.kept = 0;
+    this.spans = 0;
   }
 }
 
@@ -41,7 +65,6 @@ export class TraceSampler {
  * A well-mixed 32-bit hash (FNV-1a, then murmur3's finaliser) of the id's last
  * 16 characters: W3C trace ids carry their randomness on the right, and the
  * engine's own ids share a per-process prefix and count in their last digits.
- * Half the id is half the work, and it runs for every span.
  */
 export function hashId(id: string): number {
   let h = 0x811c9dc5;

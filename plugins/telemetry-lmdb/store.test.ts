@@ -220,11 +220,13 @@ describe(`telemetry-lmdb store, writing ${mode === "worker" ? "on a worker threa
     await waitFor(() => byTimer.listLogs().length === 1);
   });
 
-  test("over the span budget whole traces are sampled; failed traces, logs and metrics are always kept", async () => {
+  test("over the span budget most traces are not sampled; spans it is given (failures), logs and metrics are always written", async () => {
     const store = newStore({ maxSpansPerSecond: 1000 });
+    expect(store.sampleTrace(T1)).toBe(true);
     // As if the last second had seen far more than the budget.
     (store as unknown as { sampler: { ratio: number } }).sampler.ratio = 0;
-    store.record({ type: "span", span: span(T1, "ok", Date.now()) });
+    expect(store.sampleTrace(T2)).toBe(false);
+    // The engine still hands over the failed spans of unsampled traces: they are written.
     store.record({ type: "span", span: span(T2, "bad", Date.now(), { status: "error" }) });
     store.record({ type: "log", log: { time: Date.now(), level: "info", message: "still logged", traceId: T1 } });
     store.record({ type: "metric", metric: { time: Date.now(), name: "m", kind: "counter", value: 1 } });
@@ -235,40 +237,9 @@ describe(`telemetry-lmdb store, writing ${mode === "worker" ? "on a worker threa
     expect(store.metricNames()).toEqual(["m"]);
   });
 
-  test("a sampled-out trace that then fails, or is dead-lettered, is written whole", async () => {
-    const store = newStore({ maxSpansPerSecond: 1000 });
-    (store as unknown as { sampler: { ratio: number } }).sampler.ratio = 0;
-    const T3 = "c".repeat(32);
-    const now = Date.now();
-    store.record({ type: "span", span: span(T1, "1", now) });
-    store.record({ type: "span", span: span(T1, "2", now + 1, { parentSpanId: "1" }) });
-    store.record({ type: "span", span: span(T1, "3", now + 2, { parentSpanId: "2", status: "error" }) });
-    // After the failure the trace's spans are kept as they come.
-    store.record({ type: "span", span: span(T1, "4", now + 3, { parentSpanId: "1" }) });
-    store.record({ type: "span", span: span(T2, "5", now) });
-    const traceparent = `00-${T2}-${"5".repeat(16)}-01`;
-    store.record({ type: "dead-letter", deadLetter: { id: "d1", time: now, event: "E", payload: null, headers: { traceparent }, attempts: 3, error: { type: "E", message: "x" }, handlers: ["h"] } });
-    store.record({ type: "span", span: span(T3, "6", now) });
-    await store.flush();
-    expect(store.getTrace(T1)!.spans.map((s) => s.spanId).sort()).toEqual(["1", "2", "3", "4"]);
-    expect(store.getTrace(T2)!.spans.map((s) => s.spanId)).toEqual(["5"]);
-    expect(store.getTrace(T3)).toBeUndefined();
-    expect(store.stats()).toMatchObject({ sampled: 1, dropped: 0 });
-  });
-
-  test("held spans are bounded: the oldest sampled-out traces go first", async () => {
-    const store = newStore({ maxSpansPerSecond: 1000, maxHeldSpans: 2 });
-    (store as unknown as { sampler: { ratio: number } }).sampler.ratio = 0;
-    const T3 = "c".repeat(32);
-    const now = Date.now();
-    store.record({ type: "span", span: span(T1, "1", now) });
-    store.record({ type: "span", span: span(T2, "2", now) });
-    store.record({ type: "span", span: span(T3, "3", now) });
-    store.record({ type: "span", span: span(T1, "4", now + 1, { status: "error" }) });
-    store.record({ type: "span", span: span(T2, "5", now + 1, { status: "error" }) });
-    await store.flush();
-    expect(store.getTrace(T1)!.spans.map((s) => s.spanId)).toEqual(["4"]);
-    expect(store.getTrace(T2)!.spans.map((s) => s.spanId).sort()).toEqual(["2", "5"]);
+  test("with traces off no trace is sampled, so no span is built", () => {
+    const store = newStore({ enableTraces: false });
+    expect(store.sampleTrace(T1)).toBe(false);
   });
 
   test("disabled kinds are not recorded", async () => {

@@ -21,8 +21,6 @@ import type {
 } from "../../core/telemetry-query.ts";
 import type { LogRecord, SpanRecord, TelemetryRecord } from "../../core/telemetry.ts";
 import { bucketStart, labelKey, MetricAggregator, mergeBucket, RESOLUTION_MS, toPoint, type MetricBucket } from "./metric-buckets.ts";
-import { parseTraceparent } from "../../core/tracing.ts";
-import { HeldTraces } from "./held-traces.ts";
 import { TraceSampler } from "./sampler.ts";
 import { DAY_MS, HIGH, openTables, type Tables } from "./tables.ts";
 import { InlineTarget, WorkerTarget, type WriteTarget } from "./write-target.ts";
@@ -45,16 +43,11 @@ export interface StoreOptions {
   /** A commit slower than this counts as failed (its records as dropped) so flushing moves on. Default 10 s. */
   writeTimeoutMs?: number;
   /**
-   * Spans written per second before whole traces are sampled (default 5,000;
-   * 0 keeps everything). Metrics, logs, dead letters and whole failed or dead-lettered
-   * traces are always kept (see held-traces.ts).
+   * Spans written per second before traces are sampled (default 5,000; 0
+   * keeps everything): sampler.ts. Metrics, logs, dead letters and failed
+   * spans are always kept.
    */
   maxSpansPerSecond?: number;
-  /**
-   * Sampled-out spans held in memory (default 10,000) so that a trace failing
-   * afterwards is written whole; under heavy load they are held for less time.
-   */
-  maxHeldSpans?: number;
   /** "worker" (default) writes on a worker thread, falling back to "inline" (this thread) when none starts. */
   writer?: "worker" | "inline";
   enableTraces?: boolean;
@@ -87,7 +80,6 @@ export class TelemetryStore implements TelemetryQuery {
   private readonly metrics = new MetricAggregator();
   private pendingSamples = 0;
   private readonly sampler: TraceSampler;
-  private readonly held: HeldTraces;
   private readonly maxPending: number;
   private readonly flushThreshold: number;
   private flushQueued = false;
@@ -98,16 +90,16 @@ export class TelemetryStore implements TelemetryQuery {
   private retention: Promise<number> | undefined;
   /** Why writes happen on this thread although a worker was wanted. */
   private writerNote: string | undefined;
-  private readonly counters = { written: 0, dropped: 0, sampled: 0, flushes: 0, writeErrors: 0, lastError: undefined as string | undefined };
+  private readonly counters = { written: 0, dropped: 0, flushes: 0, writeErrors: 0, lastError: undefined as string | undefined };
 
   constructor(private readonly options: StoreOptions) {
     this.tables = openTables(options.path);
     this.sampler = new TraceSampler(options.maxSpansPerSecond ?? 5_000);
-    this.held = new HeldTraces(options.maxHeldSpans ?? 10_000);
     this.targetReady = this.startTarget();
     this.maxPending = Math.max(1, options.maxCacheSize * (options.maxPendingFactor ?? 20));
     this.flushThreshold = Math.max(1, Math.floor(this.maxPending / 2));
     this.every(options.flushIntervalMs ?? 100, () => void this.flush());
+    this.every(250, () => this.sampler.adjust());
     if (options.retentionDays > 0) {
       const first = setTimeout(() => this.retainInBackground(), 10_000);
       (first as { unref?: () => void }).unref?.();
@@ -143,6 +135,11 @@ export class TelemetryStore implements TelemetryQuery {
 
   // ── writing ────────────────────────────────────────────────────────────
 
+  /** The `sampleTrace` hook: is a trace starting now recorded? (Not when traces are off.) */
+  sampleTrace(traceId: string): boolean {
+    return !this.closed && this.options.enableTraces !== false && this.sampler.keep(traceId);
+  }
+
   /** The `record` hook: constant time, never throws, never waits. */
   record(record: TelemetryRecord): void {
     if (this.closed || !this.wanted(record)) return;
@@ -151,26 +148,8 @@ export class TelemetryStore implements TelemetryQuery {
       this.pendingSamples++;
       return;
     }
-    if (record.type === "span") {
-      const span = record.span;
-      if (span.status === "error") this.keepFailed(span.traceId);
-      else if (!this.sampler.keep(span.traceId) && !this.held.hasFailed(span.traceId)) {
-        this.held.hold(span);
-        this.counters.sampled++;
-        return;
-      }
-    } else if (record.type === "dead-letter") {
-      const traceId = parseTraceparent(record.deadLetter.headers.traceparent)?.traceId;
-      if (traceId) this.keepFailed(traceId);
-    }
+    if (record.type === "span") this.sampler.countSpan();
     this.push(record);
-  }
-
-  /** A failed or dead-lettered trace is kept whole: the spans sampled out so far, and all later ones. */
-  private keepFailed(traceId: string): void {
-    const spans = this.held.fail(traceId);
-    this.counters.sampled -= spans.length;
-    for (const span of spans) this.push({ type: "span", span });
   }
 
   private push(record: TelemetryRecord): void {
@@ -395,11 +374,11 @@ export class TelemetryStore implements TelemetryQuery {
   }
 
   stats(): TelemetryStats {
-    const { written, dropped, sampled, flushes, writeErrors, lastError } = this.counters;
+    const { written, dropped, flushes, writeErrors, lastError } = this.counters;
     return {
       written,
       dropped,
-      sampled,
+      sampled: this.sampler.skipped,
       sampleRatio: this.sampler.ratio,
       pending: this.buffer.length + this.pendingSamples,
       flushes,

@@ -13,6 +13,7 @@ import { ActiveSpan, formatTraceparent, parseTraceparent } from "../../core/trac
 import type { CorsPolicy } from "./cors.ts";
 import { errorStatus, type ServerEngine } from "./engine-port.ts";
 import { flattenQuery, parseQuery, queryCoercer, type RawQuery } from "./query.ts";
+import { lazyHeaders } from "./lazy-headers.ts";
 import { clientAddresses, retryAfterOf } from "./rate-limit.ts";
 import type { ValidatorCache, Validator, ValidationFailure } from "./validation.ts";
 
@@ -32,6 +33,7 @@ export interface SocketInfo {
 }
 
 const JSON_TYPE = "application/json";
+const OK: ResponseInit = Object.freeze({ status: 200 });
 const JSON_CONTENT_TYPE = "application/json; charset=utf-8";
 
 /** `application/json`, `application/json; charset=utf-8`, `application/problem+json`… */
@@ -84,10 +86,11 @@ export class ApiRoute {
   async handle(request: Request, params: Record<string, string>, server: SocketInfo | undefined): Promise<Response> {
     const { engine, inFlight } = this.ctx;
     inFlight.count++;
-    // One plain object for every header read below (native `get` calls cost more) and for the handler.
-    const headers = request.headers.toJSON() as Record<string, string>;
+    const native = request.headers;
+    // What handlers and middlewares see; built only if one of them reads it.
+    const headers = lazyHeaders(native);
     const recording = engine.recording;
-    const span = new ActiveSpan(this.spanName, "http", parseTraceparent(headers.traceparent), recording);
+    const span = new ActiveSpan(this.spanName, "http", recording ? parseTraceparent(native.get("traceparent")) : undefined, recording);
     // Each request is a new trace here (a caller's own flag does not override our store's budget).
     span.sampled = recording && engine.sampleTrace(span.traceId);
     let status = 500;
@@ -100,7 +103,7 @@ export class ApiRoute {
         const ip = server.requestIP(request);
         if (ip) clientAddresses.set(headers, ip.address);
       }
-      const requestBody = this.readsBody ? await this.readBody(request, headers) : undefined;
+      const requestBody = this.readsBody ? await this.readBody(request, native) : undefined;
       const queryParams = this.readQuery(request.url);
       // Not `engine.track`ed: the server's own in-flight count (drained before the engine closes) covers it.
       const response = await engine.callApi(this.api, { params: params ?? {}, queryParams, body: requestBody, headers }, span.context);
@@ -122,7 +125,8 @@ export class ApiRoute {
     }
     // A trace is named in the response only when it is recorded: sampled, or failed (then it is kept).
     const recorded = recording && (span.sampled || status >= 500);
-    const response = this.respond(headers.origin, recorded ? span : undefined, status, body, extraHeaders, retryAfter);
+    const origin = this.corsOnRoute ? (native.get("origin") ?? undefined) : undefined;
+    const response = this.respond(origin, recorded ? span : undefined, status, body, extraHeaders, retryAfter);
     if (!recording || (!recorded && response.status < 500)) return response;
     span.share(this.spanAttributes(response.status));
     engine.record({ type: "span", span: span.end(response.status >= 500 ? (failure ?? new Error(`status ${response.status}`)) : undefined) });
@@ -147,6 +151,14 @@ export class ApiRoute {
     extra: Record<string, string> | undefined,
     retryAfter: number | undefined,
   ): Response {
+    if (!span && !extra && retryAfter === undefined && !this.corsOnRoute && body !== undefined && status !== 204 && status !== 304) {
+      // The usual answer: JSON and nothing else to say (a shared init: no headers object to build).
+      try {
+        return Response.json(body, status === 200 ? OK : { status });
+      } catch {
+        // not serialisable: answered below, with the reason
+      }
+    }
     const headers: Record<string, string> = extra ? { ...extra } : {};
     if (span) headers.traceparent = formatTraceparent(span.context);
     if (retryAfter !== undefined) headers["retry-after"] = String(retryAfter);
@@ -169,20 +181,20 @@ export class ApiRoute {
    * shape. Checks before and after the one read are synchronous, so a request
    * pays for a single await here.
    */
-  private readBody(request: Request, headers: Record<string, string>): Promise<unknown> {
+  private readBody(request: Request, headers: Headers): Promise<unknown> {
     const { maxBodySize } = this.ctx;
-    const length = headers["content-length"];
-    if (length !== undefined && Number(length) > maxBodySize) throw tooLarge(maxBodySize);
-    const contentType = headers["content-type"];
-    const json = isJsonMediaType(contentType ?? null);
+    const length = headers.get("content-length");
+    if (length !== null && Number(length) > maxBodySize) throw tooLarge(maxBodySize);
+    const contentType = headers.get("content-type");
+    const json = isJsonMediaType(contentType);
     if (!json && this.bodyValidator) {
       // A body-carrying API accepts JSON only; a request with neither a content type nor content has "no body".
-      const hasContent = contentType !== undefined || (length !== undefined ? length !== "0" : headers["transfer-encoding"] !== undefined);
+      const hasContent = contentType !== null || (length !== null ? length !== "0" : headers.has("transfer-encoding"));
       if (hasContent) {
         throw new EarlyResponse(415, { error: "unsupported media type: send the body as application/json", contentType: contentType ?? "" });
       }
     }
-    const read = length !== undefined ? request.text() : readLimited(request, maxBodySize);
+    const read = length !== null ? request.text() : readLimited(request, maxBodySize);
     return read.then((text) => this.parseBody(text, json));
   }
 

@@ -4,21 +4,45 @@
  * the hot path) and one unref'd sweeper, every 100 ms while calls are pending,
  * fires the overdue ones.
  */
-interface Deadline {
-  at: number;
-  fire: () => void;
-  prev: Deadline | undefined;
-  next: Deadline | undefined;
+/** A handler call waiting for its outcome or its deadline, whichever comes first. */
+class PendingCall<T, R> {
+  at = 0;
+  prev: PendingCall<unknown, unknown> | undefined;
+  next: PendingCall<unknown, unknown> | undefined;
   /** Settled or fired: whichever comes second is ignored. */
-  done: boolean;
+  done = false;
+  resolve!: (value: R) => void;
+  reject!: (error: unknown) => void;
+
+  constructor(
+    private readonly onValue: (value: T) => R,
+    private readonly onError: (error: unknown) => R,
+    private readonly timeout: () => Error,
+  ) {}
+
+  /** The deadline passed first (the sweeper already took it off the list). */
+  fire(): void {
+    this.settle(false, this.timeout());
+  }
+
+  settle(ok: boolean, outcome: unknown): void {
+    try {
+      this.resolve(ok ? this.onValue(outcome as T) : this.onError(outcome));
+    } catch (error) {
+      this.reject(error);
+    }
+  }
 }
+
+type Deadline = PendingCall<unknown, unknown>;
 
 let head: Deadline | undefined;
 let tail: Deadline | undefined;
 let sweeper: ReturnType<typeof setInterval> | undefined;
 
-function add(at: number, fire: () => void): Deadline {
-  const d: Deadline = { at, fire, prev: tail, next: undefined, done: false };
+function add(d: Deadline, at: number): void {
+  d.at = at;
+  d.prev = tail;
   if (tail) tail.next = d;
   else head = d;
   tail = d;
@@ -26,7 +50,6 @@ function add(at: number, fire: () => void): Deadline {
     sweeper = setInterval(sweep, 100);
     (sweeper as { unref?: () => void }).unref?.();
   }
-  return d;
 }
 
 function remove(d: Deadline): void {
@@ -57,7 +80,7 @@ function sweep(): void {
 /**
  * `promise` continued with `onValue`/`onError` (either may throw), or with
  * `onError(timeout())` once `ms` passed first (0: no deadline). One promise
- * for both the continuation and the deadline.
+ * for both the continuation and the deadline; one object for the call.
  */
 export function settleWithin<T, R>(
   promise: PromiseLike<T>,
@@ -66,30 +89,24 @@ export function settleWithin<T, R>(
   onError: (error: unknown) => R,
   timeout: () => Error,
 ): Promise<R> {
-  return new Promise<R>((resolve, reject) => {
-    const finish = (run: () => R) => {
-      try {
-        resolve(run());
-      } catch (error) {
-        reject(error);
-      }
-    };
-    const deadline = ms > 0 ? add(Date.now() + ms, () => finish(() => onError(timeout()))) : undefined;
-    promise.then(
-      (value) => {
-        if (deadline) {
-          if (deadline.done) return;
-          remove(deadline);
-        }
-        finish(() => onValue(value));
-      },
-      (error: unknown) => {
-        if (deadline) {
-          if (deadline.done) return;
-          remove(deadline);
-        }
-        finish(() => onError(error));
-      },
-    );
+  const call = new PendingCall(onValue, onError, timeout);
+  const result = new Promise<R>((resolve, reject) => {
+    call.resolve = resolve;
+    call.reject = reject;
   });
+  const timed = ms > 0;
+  if (timed) add(call as Deadline, Date.now() + ms);
+  promise.then(
+    (value) => {
+      if (call.done) return;
+      if (timed) remove(call as Deadline);
+      call.settle(true, value);
+    },
+    (error: unknown) => {
+      if (call.done) return;
+      if (timed) remove(call as Deadline);
+      call.settle(false, error);
+    },
+  );
+  return result;
 }

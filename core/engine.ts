@@ -504,6 +504,10 @@ export class Engine {
     // Without telemetry there is nothing to record: hand the adapter's promise straight back.
     if (!this.telemetryOn) return this.adapter.publish(event, payload, { headers: traceHeaders(new ActiveSpan(event, "publish", parent, false).context) });
     const names = this.names.event(event);
+    if (parent?.sampled === false) {
+      // An unsampled trace gets no publish span (it would not be recorded): consumers continue from the parent.
+      return this.adapter.publish(event, payload, { headers: traceHeaders(parent) }).then(() => this.metric("events_published", "counter", 1, names.labels));
+    }
     return this.publishRecorded(new ActiveSpan(names.publishSpan, "publish", parent).share(names.attributes), event, payload);
   }
 

@@ -121,6 +121,8 @@ class Group {
 export class MemoryAdapter implements Adapter {
   readonly name = "memory";
   private readonly topics = new Map<string, Map<string, Group>>();
+  /** The group of events with exactly one (the usual case): publishing needs no iteration. */
+  private readonly soleGroup = new Map<string, Group>();
   private closed = false;
   private sequence = 0;
   private readonly idPrefix = crypto.randomUUID().slice(0, 8) + "-";
@@ -140,8 +142,9 @@ export class MemoryAdapter implements Adapter {
 
   publish(event: string, payload: unknown, options: PublishOptions = {}): Promise<void> {
     if (this.closed) return Promise.reject(new AdapterError("adapter/closed", `cannot publish ${event}: the memory adapter is closed`));
-    const groups = this.topics.get(event);
-    if (!groups || groups.size === 0) return RESOLVED;
+    const sole = this.soleGroup.get(event);
+    const groups = sole ? undefined : this.topics.get(event);
+    if (!sole && (!groups || groups.size === 0)) return RESOLVED;
     const message: Message = {
       id: this.idPrefix + ++this.sequence,
       event,
@@ -151,17 +154,16 @@ export class MemoryAdapter implements Adapter {
       key: options.key,
       publishedAt: Date.now(),
     };
-    if (groups.size === 1) {
+    if (sole) {
       // The usual case (one consumer group): no async frame unless the queue is full.
-      const group = groups.values().next().value!;
-      const wait = group.room();
+      const wait = sole.room();
       if (!wait) {
-        group.push(message);
+        sole.push(message);
         return RESOLVED;
       }
-      return wait.then(() => group.push(message));
+      return wait.then(() => sole.push(message));
     }
-    return this.publishToGroups(groups, message);
+    return this.publishToGroups(groups!, message);
   }
 
   private async publishToGroups(groups: Map<string, Group>, message: Message): Promise<void> {
@@ -179,6 +181,8 @@ export class MemoryAdapter implements Adapter {
     if (!group) {
       group = new Group(options.group, { ...DEFAULT_RETRY, ...options.retry }, options.onDeadLetter, this.options.bufferSize);
       groups.set(options.group, group);
+      if (groups.size === 1) this.soleGroup.set(event, group);
+      else this.soleGroup.delete(event);
     }
     const consumer = group.pool.add(handler, options.concurrency);
     group.pump();

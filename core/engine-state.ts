@@ -12,7 +12,6 @@ interface Recorder {
 
 export class InvocationState implements HandlerState {
   readonly traceId: string;
-  readonly spanId: string;
   private readonly sampled: boolean;
   /** `triggerEvent` calls, published after the handler returns (created on first use: most handlers never call it). */
   emitted?: [string, unknown][];
@@ -22,12 +21,16 @@ export class InvocationState implements HandlerState {
 
   constructor(
     private readonly recorder: Recorder,
-    span: ActiveSpan,
+    private readonly span: ActiveSpan,
     private readonly source: string,
   ) {
     this.traceId = span.traceId;
-    this.spanId = span.spanId;
     this.sampled = span.sampled;
+  }
+
+  /** Read only when a handler logs or publishes: the span makes its id on first use. */
+  get spanId(): string {
+    return this.span.spanId;
   }
 
   /** Built on first use: most handler calls never log. */

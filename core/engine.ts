@@ -258,8 +258,8 @@ export class Engine {
     if (this.telemetryOn && span.timed && (span.sampled || error !== undefined)) this.rohas.hooks.record.call({ type: "span", span: span.end(error) });
   }
 
-  private metric(name: string, kind: "counter" | "histogram", value: number, labels?: Record<string, string>): void {
-    if (this.telemetryOn) this.rohas.hooks.record.call({ type: "metric", metric: { time: Date.now(), name, kind, value, labels } });
+  private metric(name: string, kind: "counter" | "histogram", value: number, labels?: Record<string, string>, time = Date.now()): void {
+    if (this.telemetryOn) this.rohas.hooks.record.call({ type: "metric", metric: { time, name, kind, value, labels } });
   }
 
   /** In-flight accounting so `stop` can drain: a counter, not a set, since it runs for every request. */
@@ -359,7 +359,8 @@ export class Engine {
   private invocationDone(ref: HandlerRef, span: ActiveSpan, state: InvocationState, result: unknown): Invoked {
     if (this.telemetryOn && span.timed) {
       this.recordSpan(span);
-      this.metric("handler_duration_ms", "histogram", Date.now() - span.startTime, this.names.handler(ref).labels);
+      const ms = span.elapsed();
+      this.metric("handler_duration_ms", "histogram", ms, this.names.handler(ref).labels, span.startTime + ms);
     }
     return { result, state };
   }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { ActiveSpan, formatTraceparent, newSpanId, newTraceId, parseTraceparent } from "./tracing.ts";
+import { ActiveSpan, formatTraceparent, newSpanId, newTraceId, parseTraceparent, traceHash } from "./tracing.ts";
 
 describe("W3C trace context", () => {
   test("parses a valid traceparent and round-trips it", () => {
@@ -54,5 +54,24 @@ describe("shared span attributes", () => {
     expect(a.end().attributes).toBe(shared);
     expect(b.end().attributes).toEqual({ "event.name": "UserCreated", "message.attempt": 2, extra: true });
     expect(shared).toEqual({ "event.name": "UserCreated" });
+  });
+
+  test("traceHash: the fresh id's shortcut gives what its characters give, and ids spread evenly", () => {
+    // FNV-1a + murmur3 finaliser of the last 16 characters (the value samplers and other processes compute).
+    expect(traceHash("4bf92f3577b34da6a3ce929d0e0e4736")).toBe(traceHash("ffffffffffffffffa3ce929d0e0e4736"));
+    expect(traceHash("4bf92f3577b34da6a3ce929d0e0e4736")).not.toBe(traceHash("4bf92f3577b34da6a3ce929d0e0e4737"));
+    const fresh: [string, number][] = [];
+    for (let i = 0; i < 5000; i++) {
+      const id = newTraceId();
+      fresh.push([id, traceHash(id)]); // the shortcut: the id just made
+    }
+    newTraceId();
+    let below = 0;
+    for (const [id, hash] of fresh) {
+      expect(traceHash(id.split("").join(""))).toBe(hash); // the same id, read character by character
+      if (hash < 0x8000_0000) below++;
+    }
+    expect(below).toBeGreaterThan(2300);
+    expect(below).toBeLessThan(2700);
   });
 });

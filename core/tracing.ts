@@ -41,6 +41,10 @@ export const newSpanId = (): string => {
   return spanHead + BYTE_HEX[n & 255]!;
 };
 
+/** The id newTraceId returned last, and the numbers its random right half is made of (see traceHash). */
+let lastTraceId = "";
+let lastTraceHash: number | undefined;
+
 export const newTraceId = (): string => {
   if (++traceLow > 0xffffffff) {
     traceLow = 0;
@@ -48,8 +52,48 @@ export const newTraceId = (): string => {
     traceHead = "";
   }
   if ((traceLow & 255) === 0 || traceHead === "") traceHead = tracePrefix + hex8(traceHigh) + hex8(traceLow).slice(0, 6);
-  return traceHead + BYTE_HEX[traceLow & 255]!;
+  lastTraceHash = undefined;
+  return (lastTraceId = traceHead + BYTE_HEX[traceLow & 255]!);
 };
+
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+const mix = (h: number): number => {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+};
+/** FNV-1a over the 8 lowercase hex digits of `n`, as if they were characters. */
+const fnvHex8 = (h: number, n: number): number => {
+  for (let shift = 28; shift >= 0; shift -= 4) {
+    const nibble = (n >>> shift) & 15;
+    h ^= nibble < 10 ? 48 + nibble : 87 + nibble;
+    h = Math.imul(h, FNV_PRIME);
+  }
+  return h;
+};
+
+/**
+ * A well-mixed 32-bit hash (FNV-1a, then murmur3's finaliser) of a trace id's
+ * last 16 characters: W3C trace ids carry their randomness on the right, and
+ * this process's ids count in their last digits. Samplers draw from it, so
+ * processes sampling at one ratio agree about a trace. For the id this
+ * process generated last (a root span asking its sampler) the hash comes from
+ * the numbers the id was built from: reading a fresh id's characters costs
+ * more than the hash (it is a rope until then).
+ */
+export function traceHash(id: string): number {
+  if (id === lastTraceId) return (lastTraceHash ??= mix(fnvHex8(fnvHex8(FNV_OFFSET, traceHigh), traceLow)));
+  let h = FNV_OFFSET;
+  for (let i = Math.max(0, id.length - 16); i < id.length; i++) {
+    h ^= id.charCodeAt(i);
+    h = Math.imul(h, FNV_PRIME);
+  }
+  return mix(h);
+}
 
 const isLowerHex = (s: string, from: number, to: number): boolean => {
   let nonZero = false;
@@ -103,11 +147,14 @@ export function formatTraceparent(ctx: { traceId: string; spanId: string; sample
  * Untimed spans (`timed = false`: nothing will be recorded) only carry ids for
  * propagation, skipping the clock reads.
  */
+/** Epoch milliseconds of performance.now()'s zero: spans read one clock, not two. */
+const TIME_ORIGIN = performance.timeOrigin;
+
 export class ActiveSpan {
-  readonly spanId: string;
   readonly traceId: string;
-  readonly startTime: number;
-  private readonly startMark: number;
+  /** performance.now() at the start (0 when untimed). */
+  readonly startMark: number;
+  private id?: string;
   private attrs?: Record<string, AttributeValue>;
   /**
    * Whether its trace is recorded (head sampling; W3C's `sampled` flag, carried
@@ -123,11 +170,24 @@ export class ActiveSpan {
     readonly parent?: { traceId: string; spanId?: string; sampled?: boolean },
     readonly timed = true,
   ) {
-    this.spanId = newSpanId();
     this.traceId = parent?.traceId ?? newTraceId();
     this.sampled = parent?.sampled ?? true;
-    this.startTime = timed ? Date.now() : 0;
     this.startMark = timed ? performance.now() : 0;
+  }
+
+  /** Made on first use: most spans of unsampled traces never need one. */
+  get spanId(): string {
+    return (this.id ??= newSpanId());
+  }
+
+  /** Epoch milliseconds (fractional); 0 when untimed. */
+  get startTime(): number {
+    return this.timed ? TIME_ORIGIN + this.startMark : 0;
+  }
+
+  /** Milliseconds since the start, read now. */
+  elapsed(): number {
+    return performance.now() - this.startMark;
   }
 
   /** Attributes shared with other spans (frozen); `set` copies them before changing anything. */
@@ -168,7 +228,7 @@ export class ActiveSpan {
       name: this.name,
       kind: this.kind,
       startTime: this.startTime,
-      durationMs: performance.now() - this.startMark,
+      durationMs: this.elapsed(),
       status: error === undefined ? "ok" : "error",
       attributes: this.attrs ?? {},
     };

@@ -12,6 +12,8 @@
  * the traces it kept). `adjust` runs on the store's flush timer, so the
  * request path never reads a clock here.
  */
+import { traceHash } from "../../core/tracing.ts";
+
 export class TraceSampler {
   private windowStart: number;
   private started = 0;
@@ -33,7 +35,7 @@ export class TraceSampler {
   /** A trace starts: is it recorded? */
   keep(traceId: string): boolean {
     this.started++;
-    if (this.ratio >= 1 || hashId(traceId) / 0x1_0000_0000 < this.ratio) {
+    if (this.ratio >= 1 || traceHash(traceId) / 0x1_0000_0000 < this.ratio) {
       this.kept++;
       return true;
     }
@@ -59,23 +61,4 @@ export class TraceSampler {
     this.kept = 0;
     this.spans = 0;
   }
-}
-
-/**
- * A well-mixed 32-bit hash (FNV-1a, then murmur3's finaliser) of the id's last
- * 16 characters: W3C trace ids carry their randomness on the right, and the
- * engine's own ids share a per-process prefix and count in their last digits.
- */
-export function hashId(id: string): number {
-  let h = 0x811c9dc5;
-  for (let i = Math.max(0, id.length - 16); i < id.length; i++) {
-    h ^= id.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
 }

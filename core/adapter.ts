@@ -63,10 +63,18 @@ export interface Adapter {
   readonly name: string;
   /** Connect and verify the broker; fails fast with the address and reason. */
   connect(): Promise<void>;
+  /** Resolves once the broker has the message; `ACCEPTED` when it was taken synchronously. */
   publish(event: string, payload: unknown, options?: PublishOptions): Promise<void>;
   subscribe(event: string, handler: MessageHandler, options: SubscribeOptions): Promise<Subscription>;
   close(): Promise<void>;
 }
+
+/**
+ * What `publish` may return when it took the message synchronously (an
+ * in-process queue): callers that see this very promise continue in the same
+ * step instead of waiting a turn for it.
+ */
+export const ACCEPTED: Promise<void> = Promise.resolve();
 
 export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 3, backoffMs: 100, maxBackoffMs: 5_000 };
 

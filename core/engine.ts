@@ -5,7 +5,7 @@
  * tapping `serve` that call into it.
  */
 import type { Diagnostic } from "../grammar/ast.ts";
-import type { Adapter, Message, Subscription } from "./adapter.ts";
+import { ACCEPTED, type Adapter, type Message, type Subscription } from "./adapter.ts";
 import { adapterType } from "./apply-config.ts";
 import type { RohasConfig } from "./config.ts";
 import type { Shutdown } from "./hooks.ts";
@@ -410,7 +410,10 @@ export class Engine {
     if (api.triggers.length === 1 && state.emitted === undefined && state.overrides === undefined) {
       // The usual API → one event: one promise for publishing and answering.
       const triggers = api.triggers;
-      return this.publish(triggers[0]!.name, result, parent ?? state.context).then(
+      const published = this.publish(triggers[0]!.name, result, parent ?? state.context);
+      // Taken at once (an in-process adapter): answer in this step, no turn spent waiting.
+      if (published === ACCEPTED) return response;
+      return published.then(
         () => response,
         (error: unknown) => {
           throw publishFailed([triggers[0]!.name], error);
@@ -507,7 +510,10 @@ export class Engine {
     const names = this.names.event(event);
     if (parent?.sampled === false) {
       // An unsampled trace gets no publish span (it would not be recorded): consumers continue from the parent.
-      return this.adapter.publish(event, payload, { headers: traceHeaders(parent) }).then(() => this.metric("events_published", "counter", 1, names.labels));
+      const published = this.adapter.publish(event, payload, { headers: traceHeaders(parent) });
+      if (published !== ACCEPTED) return published.then(() => this.metric("events_published", "counter", 1, names.labels));
+      this.metric("events_published", "counter", 1, names.labels);
+      return ACCEPTED;
     }
     return this.publishRecorded(new ActiveSpan(names.publishSpan, "publish", parent).share(names.attributes), event, payload);
   }
@@ -539,7 +545,9 @@ export class Engine {
     if (triggers.length === 0 && !asked) return RESOLVED;
     if (triggers.length === 1 && !asked && !overridden) {
       // One trigger, nothing else: the usual API → event step, without collecting outcomes.
-      return this.publish(triggers[0]!, result, parent).catch((error: unknown) => {
+      const published = this.publish(triggers[0]!, result, parent);
+      if (published === ACCEPTED) return ACCEPTED;
+      return published.catch((error: unknown) => {
         throw publishFailed(triggers, error);
       });
     }
@@ -637,12 +645,17 @@ export class Engine {
       this.recordSpan(span);
       return undefined;
     }
-    return this.publishEffects(
+    const published = this.publishEffects(
       event.triggers.map((t) => t.name),
       payload,
       effects,
       span.context,
-    ).then(
+    );
+    if (published === ACCEPTED) {
+      this.recordSpan(span);
+      return undefined;
+    }
+    return published.then(
       () => this.recordSpan(span),
       (error: unknown) => {
         this.recordSpan(span, error);
@@ -710,7 +723,8 @@ export class Engine {
   }
 }
 
-const RESOLVED: Promise<void> = Promise.resolve();
+/** Nothing left to wait for (the same marker an in-process adapter's publish returns). */
+const RESOLVED = ACCEPTED;
 
 type SpanKindOfCall = "handler" | "middleware";
 

@@ -6,6 +6,7 @@
  * backoff, then dead-lettered. Nothing survives a restart: use lmdb for that.
  */
 import {
+  ACCEPTED,
   AdapterError,
   DEFAULT_RETRY,
   retryDelay,
@@ -19,7 +20,6 @@ import {
 } from "../../core/adapter.ts";
 import { ConsumerPool, type PooledConsumer } from "../../core/consumer-pool.ts";
 
-const RESOLVED: Promise<void> = Promise.resolve();
 
 export interface MemoryAdapterOptions {
   bufferSize: number;
@@ -152,7 +152,7 @@ export class MemoryAdapter implements Adapter {
     if (this.closed) return Promise.reject(new AdapterError("adapter/closed", `cannot publish ${event}: the memory adapter is closed`));
     const sole = this.soleGroup.get(event);
     const groups = sole ? undefined : this.topics.get(event);
-    if (!sole && (!groups || groups.size === 0)) return RESOLVED;
+    if (!sole && (!groups || groups.size === 0)) return ACCEPTED;
     const message: Message = {
       id: this.idPrefix + ++this.sequence,
       event,
@@ -167,7 +167,7 @@ export class MemoryAdapter implements Adapter {
       const wait = sole.room();
       if (!wait) {
         sole.push(message);
-        return RESOLVED;
+        return ACCEPTED;
       }
       return wait.then(() => sole.push(message));
     }

@@ -14,13 +14,15 @@
  */
 import { traceHash } from "../../core/tracing.ts";
 
+const WINDOW_MS = 250;
+
 export class TraceSampler {
   private windowStart: number;
   private started = 0;
   private kept = 0;
   private spans = 0;
   private spansPerTrace = 1;
-  /** Fraction of traces recorded, recomputed about every second. */
+  /** Fraction of traces recorded, recomputed every 250 ms. */
   ratio = 1;
   /** Traces not recorded since the start. */
   skipped = 0;
@@ -48,11 +50,15 @@ export class TraceSampler {
     this.spans++;
   }
 
-  /** Recomputes the ratio once at least a second has passed since the last time. */
+  /**
+   * Recomputes the ratio once a window (250 ms) has passed since the last time:
+   * short, so a sudden burst is mostly sampled after a quarter second rather
+   * than written whole for a second.
+   */
   adjust(): void {
     const now = this.now();
     const elapsed = now - this.windowStart;
-    if (elapsed < 1000) return;
+    if (elapsed < WINDOW_MS) return;
     if (this.kept > 0) this.spansPerTrace = Math.max(1, this.spans / this.kept);
     const rate = ((this.started * 1000) / elapsed) * this.spansPerTrace;
     this.ratio = this.spansPerSecond > 0 && rate > this.spansPerSecond ? this.spansPerSecond / rate : 1;

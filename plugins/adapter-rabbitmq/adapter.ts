@@ -5,7 +5,8 @@
  * delay through a per-queue retry queue (message TTL, dead-lettered back to the
  * main queue), so a backoff survives a crash of this process; after
  * `maxAttempts` the message is rejected into the broker's dead-letter exchange
- * `rohas.dlx` (queue `rohas.<group>.<event>.dlq`). Publishes use publisher
+ * `rohas.dlx` with the group queue's name as routing key, which only that group's
+ * `rohas.<group>.<event>.dlq` is bound with. Publishes use publisher
  * confirms; the connection is re-established with backoff when it drops.
  * Consumers prefetch PREFETCH_FACTOR × `concurrency` messages and run at most
  * `concurrency` handlers at once (the rest wait in delivery order, unacknowledged).
@@ -298,14 +299,7 @@ export class RabbitAdapter implements Adapter {
     let channel = await this.openChannel(connection);
     const queue = this.queueName(spec.event, spec.options.group);
     try {
-      await channel.assertExchange(EXCHANGE, "topic", { durable: true });
-      await channel.assertExchange(DLX, "topic", { durable: true });
-      channel = await this.assertQueue(connection, channel, queue, { durable: true, deadLetterExchange: DLX, deadLetterRoutingKey: spec.event });
-      await channel.bindQueue(queue, EXCHANGE, spec.event);
-      channel = await this.assertQueue(connection, channel, `${queue}.dlq`, { durable: true });
-      await channel.bindQueue(`${queue}.dlq`, DLX, spec.event);
-      // Expired retries go back to the main queue through the default exchange.
-      channel = await this.assertQueue(connection, channel, `${queue}.retry`, { durable: true, deadLetterExchange: "", deadLetterRoutingKey: queue });
+      channel = await this.declare(connection, channel, spec.event, queue);
     } catch (error) {
       await channel.close().catch(() => undefined);
       throw error;
@@ -332,19 +326,45 @@ export class RabbitAdapter implements Adapter {
   }
 
   /**
+   * The group's queue, its DLQ and its retry queue. The queue dead-letters into rohas.dlx with its
+   * own name as routing key, and only its DLQ is bound with that key: keyed by event name, one
+   * group's dead letter would land in every group's DLQ of that event. Returns the channel to use
+   * (a 406 replaces it).
+   */
+  private async declare(connection: ChannelModel, channel: Channel, event: string, queue: string): Promise<Channel> {
+    await channel.assertExchange(EXCHANGE, "topic", { durable: true });
+    await channel.assertExchange(DLX, "topic", { durable: true });
+    const main = await this.assertQueue(connection, channel, queue, { durable: true, deadLetterExchange: DLX, deadLetterRoutingKey: queue });
+    channel = main.channel;
+    await channel.bindQueue(queue, EXCHANGE, event);
+    const dlq = `${queue}.dlq`;
+    channel = (await this.assertQueue(connection, channel, dlq, { durable: true })).channel;
+    await channel.bindQueue(dlq, DLX, queue);
+    // A queue kept as it is (made before dead-letter keys were per group) still dead-letters with
+    // the event name, so its DLQ keeps that binding. Once the queue has been made again the binding
+    // goes, or this DLQ would still get the dead letters of other groups' old queues.
+    if (main.kept) await channel.bindQueue(dlq, DLX, event);
+    else await channel.unbindQueue(dlq, DLX, event);
+    // Expired retries go back to the main queue through the default exchange.
+    return (await this.assertQueue(connection, channel, `${queue}.retry`, { durable: true, deadLetterExchange: "", deadLetterRoutingKey: queue })).channel;
+  }
+
+  /**
    * assertQueue; when the queue exists with other arguments (406 PRECONDITION_FAILED, e.g. made
    * without the dead-letter arguments) it is used as it is, with a warning. The 406 closed the
-   * channel, so the check runs on a new one, which is returned.
+   * channel, so the check runs on a new one, which is returned; `kept` tells the queue was not made
+   * with `options`.
    */
-  private async assertQueue(connection: ChannelModel, channel: Channel, queue: string, options: Options.AssertQueue): Promise<Channel> {
+  private async assertQueue(connection: ChannelModel, channel: Channel, queue: string, options: Options.AssertQueue): Promise<{ channel: Channel; kept: boolean }> {
     try {
       await channel.assertQueue(queue, options);
-      return channel;
+      return { channel, kept: false };
     } catch (error) {
       if ((error as { code?: number }).code !== 406) throw error;
       console.warn(
         `rohas rabbitmq: queue ${queue} exists with other arguments than the adapter's (${reason(error)}); using it as it is, ` +
-          `so failures may not be dead-lettered into ${DLX}. Delete the queue to let the adapter create it.`,
+          `so its failures may not be dead-lettered into ${DLX}, or may reach other groups' dead-letter queues. ` +
+          `Delete the queue (once drained) to let the adapter create it.`,
       );
       const next = await this.openChannel(connection);
       try {
@@ -353,7 +373,7 @@ export class RabbitAdapter implements Adapter {
         await next.close().catch(() => undefined);
         throw checkError;
       }
-      return next;
+      return { channel: next, kept: true };
     }
   }
 

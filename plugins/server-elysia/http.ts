@@ -83,7 +83,8 @@ export class ApiRoute {
     this.corsOnRoute = ctx.cors !== undefined;
   }
 
-  async handle(request: Request, params: Record<string, string>, server: SocketInfo | undefined): Promise<Response> {
+  /** `url`: the request's URL when the caller already read it (Elysia's context has it: reading it again costs a native call). */
+  async handle(request: Request, params: Record<string, string>, server: SocketInfo | undefined, url?: string): Promise<Response> {
     const { engine, inFlight } = this.ctx;
     inFlight.count++;
     const native = request.headers;
@@ -104,7 +105,7 @@ export class ApiRoute {
         if (ip) clientAddresses.set(headers, ip.address);
       }
       const requestBody = this.readsBody ? await this.readBody(request, native) : undefined;
-      const queryParams = this.readQuery(request.url);
+      const queryParams = this.readQuery(url ?? request.url);
       // Not `engine.track`ed: the server's own in-flight count (drained before the engine closes) covers it.
       const response = await engine.callApi(this.api, { params: params ?? {}, queryParams, body: requestBody, headers }, span.context);
       status = response.status;

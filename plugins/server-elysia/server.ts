@@ -22,6 +22,7 @@ export interface ListenAddress {
 /** The Elysia context fields the routes read (Elysia infers what to build from these accesses). */
 interface RouteCall {
   request: Request;
+  url: string;
   params: Record<string, string>;
   server: SocketInfo | null;
 }
@@ -66,7 +67,7 @@ export class RohasServer {
     for (const api of schema.apis) {
       const route = new ApiRoute(api, this.ctx);
       // `parse: "none"`: the route reads the body itself to apply the size limit, media type and shape.
-      app.route(api.method, api.path, (c) => route.handle(c.request, c.params, c.server ?? undefined), { parse: "none" });
+      app.route(api.method, api.path, (c) => route.handle(c.request, c.params, c.server ?? undefined, c.url), { parse: "none" });
       const methods = methodsByPath.get(api.path) ?? new Set<string>();
       methods.add(api.method);
       methodsByPath.set(api.path, methods);

@@ -1,8 +1,12 @@
 // Regression tests for the reviewer's findings (undecodable messages, publisher nacks, channel
 // errors, headers, reconnect duplicates, close() timers). Unique queue and event names each run.
+// Only public behaviour is checked: what handlers and onDeadLetter get, what the broker holds (on
+// a connection of the test's own), and what the adapter sends through amqpProxy, which also makes
+// the faults (a cut connection, a publish or an ack the broker refuses).
 import { expect, test } from "bun:test";
 import amqp from "amqplib";
 import { RabbitAdapter } from "./adapter.ts";
+import { amqpProxy } from "./amqp-proxy.ts";
 
 const URL = "amqp://guest:guest@127.0.0.1:5672";
 const available = await new Promise<boolean>((resolve) => {
@@ -10,13 +14,14 @@ const available = await new Promise<boolean>((resolve) => {
 });
 const run = Date.now().toString(36);
 
-function adapter(o: { drainTimeoutMs?: number; publishWaitMs?: number } = {}): RabbitAdapter {
-  return new RabbitAdapter({ url: URL, connectTimeoutMs: 3_000, drainTimeoutMs: o.drainTimeoutMs ?? 1_000, publishWaitMs: o.publishWaitMs ?? 3_000 });
+function adapter(o: { url?: string; drainTimeoutMs?: number; publishWaitMs?: number } = {}): RabbitAdapter {
+  return new RabbitAdapter({ url: o.url ?? URL, connectTimeoutMs: 3_000, drainTimeoutMs: o.drainTimeoutMs ?? 1_000, publishWaitMs: o.publishWaitMs ?? 3_000 });
 }
 
 async function rawChannel() {
   const connection = await amqp.connect(URL);
   const channel = await connection.createChannel();
+  channel.on("error", () => undefined); // a 404 from checkQueue is an answer here, and closes the channel
   return { connection, channel };
 }
 
@@ -30,6 +35,19 @@ async function cleanup(event: string, group: string): Promise<void> {
 async function until(check: () => boolean, ms = 10_000): Promise<void> {
   const end = Date.now() + ms;
   while (!check() && Date.now() < end) await Bun.sleep(20);
+}
+
+/** Whether the broker has this queue (asked on a connection of the test's own). */
+async function queueExists(queue: string): Promise<boolean> {
+  const { connection, channel } = await rawChannel();
+  try {
+    await channel.checkQueue(queue);
+    return true;
+  } catch {
+    return false; // 404 NOT_FOUND
+  } finally {
+    await connection.close().catch(() => undefined);
+  }
 }
 
 test.skipIf(!available)("fix 1: a non-JSON message is dead-lettered at once with its text, and does not stall the queue", async () => {
@@ -50,12 +68,40 @@ test.skipIf(!available)("fix 1: a non-JSON message is dead-lettered at once with
     expect(dead).toEqual(["not json {0", "not json {1", "not json {2", "not json {3"]);
     await until(() => false, 200);
     expect((await channel.checkQueue(`rohas.fx.${event}.dlq`)).messageCount).toBe(4);
-    // Nothing held: the Acker's floor moved past the rejected tags (acks keep coalescing).
-    const spec = [...(a as any).subscriptions][0];
-    expect(spec.acker.done.size).toBe(0);
   } finally {
     await connection.close().catch(() => undefined);
     await a.close();
+    await cleanup(event, "fx");
+  }
+}, 30_000);
+
+test.skipIf(!available)("fix 1: after non-JSON messages were rejected, the acks of later messages still go out together (multiple acks)", async () => {
+  const event = `PoisonAcks_${run}`;
+  const proxy = await amqpProxy();
+  const a = adapter({ url: proxy.url });
+  await a.connect();
+  const seen: unknown[] = [];
+  const dead: unknown[] = [];
+  const { connection, channel } = await rawChannel();
+  try {
+    // The queue is made, then left without a consumer while it fills: the rejected messages get
+    // the first delivery tags of the next consumer, the good ones arrive together after them.
+    await (await a.subscribe(event, async () => undefined, { group: "fx" })).close();
+    for (let i = 0; i < 4; i++) channel.publish("rohas", event, Buffer.from(`not json {${i}`), { persistent: true });
+    for (let i = 0; i < 20; i++) channel.publish("rohas", event, Buffer.from(JSON.stringify(i)), { persistent: true });
+    const queued = Date.now() + 5_000;
+    while ((await channel.checkQueue(`rohas.fx.${event}`)).messageCount < 24 && Date.now() < queued) await Bun.sleep(20);
+    await a.subscribe(event, async (m) => void seen.push(m.payload), { group: "fx", concurrency: 8, onDeadLetter: (m) => void dead.push(m.payload) });
+    await until(() => seen.length === 20 && dead.length === 4);
+    await Bun.sleep(200); // the last acks are flushed
+    expect(dead).toHaveLength(4);
+    // A rejected tag left unsettled would hold every later ack back from `multiple`: 20 single acks.
+    expect(proxy.acks.multiple).toBeGreaterThan(0);
+    expect(proxy.acks.single + proxy.acks.multiple).toBeLessThan(10);
+  } finally {
+    await connection.close().catch(() => undefined);
+    await a.close();
+    await proxy.close();
     await cleanup(event, "fx");
   }
 }, 30_000);
@@ -64,7 +110,8 @@ test.skipIf(!available)("fix 2: a broker nack fails only that publish; a closed 
   const event = `Nacked_${run}`;
   const other = `Other_${run}`;
   const full = `fx.full.${event}`;
-  const a = adapter({ publishWaitMs: 800 });
+  const proxy = await amqpProxy();
+  const a = adapter({ url: proxy.url, publishWaitMs: 800 });
   await a.connect();
   const { connection, channel } = await rawChannel();
   try {
@@ -76,15 +123,23 @@ test.skipIf(!available)("fix 2: a broker nack fails only that publish; a closed 
     const started = Date.now();
     for (let i = 0; i < 3; i++) await a.publish(other, i);
     expect(Date.now() - started).toBeLessThan(500);
-    // The publisher channel really closes (a channel error: unknown exchange): a new one is opened.
-    const publisher = (a as any).publisher;
-    await expect(new Promise((resolve, reject) => publisher.publish("no-such-exchange-" + run, "x", Buffer.from("1"), {}, (e: unknown) => (e ? reject(e) : resolve(undefined))))).rejects.toBeDefined();
+    // The publisher channel really closes (the broker answers 404 to an unknown exchange, a channel
+    // error): that publish is sent again on a new channel of the same connection, within publishWaitMs.
+    const copies = `fx.copies.${other}`;
+    await channel.assertQueue(copies, { autoDelete: true });
+    await channel.bindQueue(copies, "rohas", other);
+    proxy.failNextPublish(other);
     await a.publish(other, 4);
-    expect((a as any).publisher).not.toBe(publisher);
+    await a.publish(other, 5);
+    expect(proxy.connections).toBe(1); // not by a reconnect
+    const got: unknown[] = [];
+    for (let m = await channel.get(copies, { noAck: true }); m; m = await channel.get(copies, { noAck: true })) got.push(JSON.parse(m.content.toString()));
+    expect(got).toEqual([4, 5]);
   } finally {
     await channel.deleteQueue(full).catch(() => undefined);
     await connection.close().catch(() => undefined);
     await a.close();
+    await proxy.close();
   }
 }, 30_000);
 
@@ -112,38 +167,54 @@ test.skipIf(!available)("fix 3: a subscribe that fails is not kept, and the conn
   const { connection, channel } = await rawChannel();
   // Exclusive to another connection: assertQueue fails with 405 RESOURCE_LOCKED (a channel error).
   await channel.assertQueue(`rohas.fx.${event}`, { exclusive: true });
-  const a = adapter();
+  const proxy = await amqpProxy();
+  const a = adapter({ url: proxy.url });
   await a.connect();
+  let handled = 0;
   try {
-    await expect(a.subscribe(event, async () => undefined, { group: "fx" })).rejects.toBeDefined();
-    expect((a as any).subscriptions.size).toBe(0);
+    await expect(a.subscribe(event, async () => void handled++, { group: "fx" })).rejects.toBeDefined();
     await a.publish(`Other_${run}`, 1);
-    expect((a as any).connection).toBeDefined();
+    expect(proxy.connections).toBe(1); // the channel error did not take the connection down
+    // The lock goes (the exclusive queue with it) and the adapter reconnects: a kept subscription
+    // would be set up again now, making the queue and handing messages to a handler whose
+    // subscribe was refused.
+    await connection.close();
+    proxy.cut();
+    await a.publish(`Other_${run}`, 2); // waits for the reconnect
+    expect(proxy.connections).toBe(2);
+    await Bun.sleep(500);
+    await a.publish(event, 3);
+    await Bun.sleep(300);
+    expect(handled).toBe(0);
+    expect(await queueExists(`rohas.fx.${event}`)).toBe(false);
   } finally {
     await connection.close().catch(() => undefined);
     await a.close();
+    await proxy.close();
     await cleanup(event, "fx");
   }
 }, 30_000);
 
 test.skipIf(!available)("fix 3: a consumer channel closed by a channel error is consumed again on the live connection", async () => {
   const event = `ChannelError_${run}`;
-  const a = adapter();
+  const proxy = await amqpProxy();
+  const a = adapter({ url: proxy.url });
   await a.connect();
   const got: unknown[] = [];
   try {
     await a.subscribe(event, async (m) => void got.push(m.payload), { group: "fx" });
-    const spec = [...(a as any).subscriptions][0];
-    const before = spec.channel;
-    const connection = (a as any).connection;
-    await expect(before.checkQueue(`no-such-queue-${run}`)).rejects.toBeDefined(); // 404 closes the channel
-    await until(() => spec.channel !== before, 5_000);
+    // The broker closes the consumer channel (406 unknown delivery tag) when the ack of 1 arrives;
+    // 1 goes back to the queue unacknowledged.
+    proxy.failNextAck();
     await a.publish(event, 1);
-    await until(() => got.length === 1);
-    expect(got).toEqual([1]);
-    expect((a as any).connection).toBe(connection); // not by a whole reconnect
+    await until(() => got.length >= 2, 5_000); // 1 again, on the new channel
+    await a.publish(event, 2);
+    await until(() => got.includes(2), 5_000);
+    expect(got).toEqual([1, 1, 2]);
+    expect(proxy.connections).toBe(1); // not by a whole reconnect
   } finally {
     await a.close();
+    await proxy.close();
     await cleanup(event, "fx");
   }
 }, 30_000);
@@ -173,7 +244,8 @@ test.skipIf(!available)("fix 5: a publisher's x- headers are kept; only x-rohas-
 
 test.skipIf(!available)("fix 4: a handler that fails across a connection drop makes no retry copy: the broker redelivers the original once", async () => {
   const event = `DropRetry_${run}`;
-  const a = adapter({ publishWaitMs: 10_000 });
+  const proxy = await amqpProxy();
+  const a = adapter({ url: proxy.url, publishWaitMs: 10_000 });
   await a.connect();
   const attempts: number[] = [];
   let dropped = false;
@@ -184,8 +256,8 @@ test.skipIf(!available)("fix 4: a handler that fails across a connection drop ma
         attempts.push(m.attempt);
         if (dropped) return;
         dropped = true;
-        // Drop the client socket (not the broker) while this handler runs, then fail.
-        setTimeout(() => (a as any).connection.connection.stream.destroy(), 50);
+        // Cut the connection (not the broker) while this handler runs, then fail.
+        setTimeout(() => proxy.cut(), 50);
         await Bun.sleep(1_500);
         throw new Error("fails once");
       },
@@ -195,8 +267,10 @@ test.skipIf(!available)("fix 4: a handler that fails across a connection drop ma
     await until(() => attempts.length >= 2, 10_000);
     await Bun.sleep(2_000); // a retry copy (attempt 2) would arrive within this
     expect(attempts).toEqual([1, 1]);
+    expect(proxy.connections).toBe(2);
   } finally {
     await a.close();
+    await proxy.close();
     await cleanup(event, "fx");
   }
 }, 30_000);

@@ -62,6 +62,13 @@ describe("config", () => {
     );
   });
 
+  test("[telemetry] max_spans_per_second: 1,000 by default, 0 allowed (never sample), negative refused", () => {
+    expect(parseConfig("", "rohas.toml").config.telemetry.max_spans_per_second).toBe(1000);
+    expect(parseConfig("[telemetry]\nmax_spans_per_second = 0\n", "rohas.toml").config.telemetry.max_spans_per_second).toBe(0);
+    const bad = parseConfig("[telemetry]\nmax_spans_per_second = -5\n", "rohas.toml");
+    expect(bad.diagnostics).toEqual([expect.objectContaining({ severity: "error", code: "config/invalid-value" })]);
+  });
+
   test("TOML syntax errors are diagnostics, not exceptions", () => {
     const { config, diagnostics } = parseConfig("[server\nport = ", "c.toml");
     expect(diagnostics[0]).toMatchObject({ severity: "error", code: "config/syntax" });

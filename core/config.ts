@@ -53,6 +53,8 @@ const Telemetry = Type.Object({
   path: Type.String({ default: ".rohas/telemetry" }),
   retention_days: Type.Number({ minimum: 0, default: 7 }),
   max_cache_size: Type.Integer({ minimum: 1, default: 1000 }),
+  /** Spans written per second before new traces are sampled (0: never sample). See docs/decisions/012. */
+  max_spans_per_second: Type.Integer({ minimum: 0, default: 1000 }),
   enable_metrics: Type.Boolean({ default: true }),
   enable_logs: Type.Boolean({ default: true }),
   enable_traces: Type.Boolean({ default: true }),

@@ -21,6 +21,7 @@ const telemetryLmdb: RohasPlugin = {
         path,
         maxCacheSize: t.max_cache_size,
         retentionDays: t.retention_days,
+        maxSpansPerSecond: t.max_spans_per_second,
         enableTraces: t.enable_traces,
         enableLogs: t.enable_logs,
         enableMetrics: t.enable_metrics,

@@ -43,8 +43,8 @@ export interface StoreOptions {
   /** A commit slower than this counts as failed (its records as dropped) so flushing moves on. Default 10 s. */
   writeTimeoutMs?: number;
   /**
-   * Spans written per second before traces are sampled (default 5,000; 0
-   * keeps everything): sampler.ts. Metrics, logs, dead letters and failed
+   * Spans written per second before traces are sampled (`[telemetry]
+   * max_spans_per_second`, default 1,000; 0 keeps everything): sampler.ts. Metrics, logs, dead letters and failed
    * spans are always kept.
    */
   maxSpansPerSecond?: number;
@@ -94,7 +94,7 @@ export class TelemetryStore implements TelemetryQuery {
 
   constructor(private readonly options: StoreOptions) {
     this.tables = openTables(options.path);
-    this.sampler = new TraceSampler(options.maxSpansPerSecond ?? 5_000);
+    this.sampler = new TraceSampler(options.maxSpansPerSecond ?? 1_000);
     this.targetReady = this.startTarget();
     this.maxPending = Math.max(1, options.maxCacheSize * (options.maxPendingFactor ?? 20));
     this.flushThreshold = Math.max(1, Math.floor(this.maxPending / 2));

@@ -16,6 +16,7 @@ import type { Rohas } from "./rohas.ts";
 import { HandlerError, type HandlerRef, type HandlerState, type RuntimeBridge } from "./runtime.ts";
 import type { ApiDef, CronDef, EventDef, Schema, WsDef } from "./schema.ts";
 import type { SpanKind, TelemetryRecord } from "./telemetry.ts";
+import { Counters } from "./counters.ts";
 import { TelemetryNames } from "./telemetry-names.ts";
 import { ActiveSpan, contextFromHeaders, describeError, parseTraceparent, traceHeaders, type TraceContext } from "./tracing.ts";
 
@@ -95,6 +96,9 @@ export class Engine {
   private stopped = false;
   /** Span names, attributes and metric labels, one set per handler or event (stores may key series by identity). */
   private readonly names = new TelemetryNames();
+  /** Counter metrics, summed here and recorded every 100 ms (core/counters.ts). */
+  private readonly counters = new Counters();
+  private counterTimer: ReturnType<typeof setInterval> | undefined;
 
   constructor(
     readonly rohas: Rohas,
@@ -139,6 +143,10 @@ export class Engine {
     await this.subscribeEvents();
     await rohas.hooks.serve.promise(this);
     this.telemetryOn = rohas.hooks.record.isUsed();
+    if (this.telemetryOn) {
+      this.counterTimer = setInterval(() => this.recordCounters(), 100);
+      (this.counterTimer as { unref?: () => void }).unref?.();
+    }
 
     const missing = [...this.unresolvedMiddlewares].filter(([name]) => !this.builtinMiddlewares.has(name)).map(([, d]) => d);
     if (missing.length > 0) {
@@ -256,6 +264,10 @@ export class Engine {
   private recordSpan(span: ActiveSpan, error?: unknown): void {
     // An untimed span started before telemetry was on has no times worth recording.
     if (this.telemetryOn && span.timed && (span.sampled || error !== undefined)) this.rohas.hooks.record.call({ type: "span", span: span.end(error) });
+  }
+
+  private recordCounters(): void {
+    for (const metric of this.counters.drain()) this.rohas.hooks.record.call({ type: "metric", metric });
   }
 
   private metric(name: string, kind: "counter" | "histogram", value: number, labels?: Record<string, string>, time = Date.now()): void {
@@ -511,8 +523,8 @@ export class Engine {
     if (parent?.sampled === false) {
       // An unsampled trace gets no publish span (it would not be recorded): consumers continue from the parent.
       const published = this.adapter.publish(event, payload, { headers: traceHeaders(parent) });
-      if (published !== ACCEPTED) return published.then(() => this.metric("events_published", "counter", 1, names.labels));
-      this.metric("events_published", "counter", 1, names.labels);
+      if (published !== ACCEPTED) return published.then(() => this.counters.add(names.published));
+      this.counters.add(names.published);
       return ACCEPTED;
     }
     return this.publishRecorded(new ActiveSpan(names.publishSpan, "publish", parent).share(names.attributes), event, payload);
@@ -523,7 +535,7 @@ export class Engine {
       await this.adapter.publish(event, payload, { headers: traceHeaders(span.context) });
       if (this.telemetryOn) {
         this.recordSpan(span);
-        this.metric("events_published", "counter", 1, this.names.event(event).labels);
+        this.counters.add(this.names.event(event).published);
       }
     } catch (error) {
       this.recordSpan(span, error);
@@ -583,7 +595,7 @@ export class Engine {
         span.sampled = true;
         span.set("event.name", event.name).set("message.attempt", message.attempt);
       }
-      this.metric("events_consumed", "counter", 1, names.labels);
+      this.counters.add(names.consumed);
     } else span = new ActiveSpan(event.name, "consume", parent, false);
     const envelope: EventEnvelope = {
       event: event.name,
@@ -665,7 +677,7 @@ export class Engine {
   }
 
   private failDelivery(event: EventDef, span: ActiveSpan, error: unknown): never {
-    this.metric("events_failed", "counter", 1, this.names.event(event.name).labels);
+    if (this.telemetryOn) this.counters.add(this.names.event(event.name).failed);
     this.recordSpan(span, error);
     throw error;
   }
@@ -720,6 +732,9 @@ export class Engine {
     for (const s of this.subscriptions.values()) await s.close().catch(() => undefined);
     this.subscriptions.clear();
     await this.bridge?.close().catch(() => undefined);
+    clearInterval(this.counterTimer);
+    // The last sums, before the stores close (they close after the engine).
+    this.recordCounters();
   }
 }
 

@@ -1,10 +1,10 @@
 /**
  * What the engine records for each handler and each event — span names, span
- * attributes, metric labels — built once and shared by every span and metric
- * of it. Fewer allocations per call, and, since sampling holds recent spans
- * (so a failed trace can be written whole), less retained per held span.
+ * attributes, metric labels, counter slots — built once and shared by every
+ * span and metric of it: fewer allocations per call.
  * Shared objects are frozen: spans copy them before adding their own attributes.
  */
+import type { CounterSlot } from "./counters.ts";
 import type { HandlerRef } from "./runtime.ts";
 import type { AttributeValue } from "./telemetry.ts";
 
@@ -25,6 +25,10 @@ export interface EventNames {
   /** `event.name` and `message.attempt: 1`, for first deliveries (most of them). */
   firstDelivery: Attributes;
   labels: Labels;
+  /** Counter metrics of this event (core/counters.ts). */
+  published: CounterSlot;
+  consumed: CounterSlot;
+  failed: CounterSlot;
 }
 
 export class TelemetryNames {
@@ -48,12 +52,16 @@ export class TelemetryNames {
   event(name: string): EventNames {
     let names = this.events.get(name);
     if (names === undefined) {
+      const labels = Object.freeze({ event: name });
       names = {
         publishSpan: `publish ${name}`,
         consumeSpan: `event ${name}`,
         attributes: Object.freeze({ "event.name": name }),
         firstDelivery: Object.freeze({ "event.name": name, "message.attempt": 1 }),
-        labels: Object.freeze({ event: name }),
+        labels,
+        published: { name: "events_published", labels, n: 0 },
+        consumed: { name: "events_consumed", labels, n: 0 },
+        failed: { name: "events_failed", labels, n: 0 },
       };
       this.events.set(name, names);
     }

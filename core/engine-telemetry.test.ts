@@ -99,6 +99,44 @@ test("an unsampled trace records no span of what succeeds, and every span of wha
     // Metrics are never sampled.
     expect(metrics.filter((m) => m.name === "handler_duration_ms").map((m) => m.labels?.handler).sort()).toEqual(["CreateUser", "flaky_once", "greet"]);
     expect(asked).toEqual([traceId]);
+
+    // A message from another process (its context parsed from traceparent, flag 01) enters here: our store decides.
+    const remote = "0af7651916cd43dd8448eb211c80319c";
+    const before = spans.length;
+    await engine.adapter.publish("Welcomed", { id: 2 }, { headers: { traceparent: `00-${remote}-b7ad6b7169203331-01` } });
+    while (!asked.includes(remote) && Date.now() < deadline) await Bun.sleep(10);
+    await Bun.sleep(50);
+    expect(asked).toEqual([traceId, remote]);
+    expect(spans.slice(before)).toEqual([]);
+  } finally {
+    await engine.stop();
+  }
+});
+
+test("beforeInvoke/afterInvoke see every call, with its result and a duration measured on one clock", async () => {
+  write("config/rohas.toml", `[project]\nname = "t"\nlanguage = "typescript"\n[server]\nport = 0\n[adapter]\ntype = "memory"\n[telemetry]\ntype = "none"\n[workbench]\nenabled = false\n`);
+  write("schema/app.ro", `type User { id: Int }\napi SlowUser { method: POST  path: "/slow"  response: User }\n`);
+  write("src/handlers/api/SlowUser.ts", "export async function handler() {\n  await Bun.sleep(20);\n  return { id: 7 };\n}\n");
+  const rohas = await Rohas.create({ projectDir: dir, registry: builtinPlugins });
+  const seen: { handler: string; result?: unknown; durationMs: number }[] = [];
+  let before = 0;
+  rohas.hooks.beforeInvoke.tapPromise("test", async () => {
+    before++;
+  });
+  rohas.hooks.afterInvoke.tapPromise("test", async (invocation, outcome) => {
+    seen.push({ handler: invocation.handler.name, result: outcome.result, durationMs: outcome.durationMs });
+  });
+  const loaded = await rohas.loadSchema();
+  if (!loaded.ok) throw new Error(loaded.diagnostics.map((d) => d.message).join("\n"));
+  const engine = await rohas.serve(loaded.schema);
+  try {
+    const response = await engine.callApi(loaded.schema.apis[0]!, { params: {}, queryParams: {}, body: undefined, headers: {} });
+    expect(response).toEqual({ status: 200, body: { id: 7 } });
+    expect(before).toBe(1);
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatchObject({ handler: "SlowUser", result: { id: 7 } });
+    expect(seen[0]!.durationMs).toBeGreaterThanOrEqual(15);
+    expect(seen[0]!.durationMs).toBeLessThan(5_000);
   } finally {
     await engine.stop();
   }

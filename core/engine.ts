@@ -18,7 +18,7 @@ import type { ApiDef, CronDef, EventDef, Schema, WsDef } from "./schema.ts";
 import type { SpanKind, TelemetryRecord } from "./telemetry.ts";
 import { Counters } from "./counters.ts";
 import { TelemetryNames } from "./telemetry-names.ts";
-import { ActiveSpan, contextFromHeaders, describeError, parseTraceparent, traceHeaders, type TraceContext } from "./tracing.ts";
+import { ActiveSpan, describeError, localContext, parseTraceparent, traceHeaders, type TraceContext } from "./tracing.ts";
 
 export interface ApiRequest {
   params: Record<string, string>;
@@ -244,19 +244,21 @@ export class Engine {
   }
 
   /**
-   * Whether a trace starting here (no sampled parent to follow) is recorded:
-   * telemetry is on and no store's budget says no (the `sampleTrace` hook).
+   * Whether a trace entering this process (a request, a cron run, a message
+   * from another process) is recorded: no store's budget says no (the
+   * `sampleTrace` hook). Without telemetry nothing is recorded here, and the
+   * answer only travels on: then it is the caller's flag (`inherited`).
    */
-  sampleTrace(traceId: string): boolean {
-    if (!this.telemetryOn) return false;
+  sampleTrace(traceId: string, inherited = true): boolean {
+    if (!this.telemetryOn) return inherited;
     const hook = this.rohas.hooks.sampleTrace;
     return !hook.isUsed() || hook.call(traceId) !== false;
   }
 
-  /** A span that starts a trace in this process (a cron run, a message without trace context): sampled here. */
+  /** A span through which a trace enters this process (a cron run, a message from elsewhere): sampled here. */
   private rootSpan(name: string, kind: SpanKind, parent?: TraceContext): ActiveSpan {
     const span = new ActiveSpan(name, kind, parent, this.telemetryOn);
-    span.sampled = this.sampleTrace(span.traceId);
+    span.sampled = this.sampleTrace(span.traceId, parent?.sampled);
     return span;
   }
 
@@ -360,10 +362,10 @@ export class Engine {
       const returned = this.bridge.invoke(ref, args, state);
       const ms = this.config.events.handler_timeout_ms;
       const result = isThenable(returned) ? await settleWithin(returned, ms, (v) => v, (e) => Promise.reject(e), () => timeoutError(ref, ms)) : returned;
-      if (afterInvoke.isUsed()) await afterInvoke.promise(invocation, { result, durationMs: Date.now() - span.startTime });
+      if (afterInvoke.isUsed()) await afterInvoke.promise(invocation, { result, durationMs: span.elapsed() });
       return this.invocationDone(ref, span, state, result);
     } catch (error) {
-      if (afterInvoke.isUsed()) await afterInvoke.promise(invocation, { error, durationMs: Date.now() - span.startTime }).catch(() => undefined);
+      if (afterInvoke.isUsed()) await afterInvoke.promise(invocation, { error, durationMs: span.elapsed() }).catch(() => undefined);
       throw this.invocationFailed(ref, span, state, error);
     }
   }
@@ -584,11 +586,13 @@ export class Engine {
    */
   private deliver(event: EventDef, message: Message): Promise<void> {
     const timed = this.telemetryOn;
-    const parent = contextFromHeaders(message.headers);
+    const local = localContext(message.headers);
+    const parent = local ?? parseTraceparent(message.headers.traceparent);
     let span: ActiveSpan;
     if (timed) {
       const names = this.names.event(event.name);
-      span = parent ? new ActiveSpan(names.consumeSpan, "consume", parent) : this.rootSpan(names.consumeSpan, "consume");
+      // Sampled where the trace entered this process; a message from another process enters here.
+      span = local ? new ActiveSpan(names.consumeSpan, "consume", local) : this.rootSpan(names.consumeSpan, "consume", parent);
       if (message.attempt === 1) span.share(names.firstDelivery);
       else {
         // A redelivery follows a failure: its spans are recorded whatever the trace's sampling said.

@@ -42,7 +42,8 @@ export const newSpanId = (): string => {
 };
 
 /** The id newTraceId returned last, and the numbers its random right half is made of (see traceHash). */
-let lastTraceId = "";
+/* No id is empty: "" never matches a real id's shortcut. */
+let lastTraceId = "\u0000";
 let lastTraceHash: number | undefined;
 
 export const newTraceId = (): string => {
@@ -138,6 +139,15 @@ export function contextFromHeaders(headers: Record<string, string>): TraceContex
   return (headers as ContextCarrier)[PARSED_CONTEXT] ?? parseTraceparent(headers.traceparent);
 }
 
+/**
+ * The context of a message handed over in this process's memory (its sampling
+ * was decided here), else undefined: a context parsed from `traceparent`
+ * arrives from another process, whose sampling decision is not ours.
+ */
+export function localContext(headers: Record<string, string>): TraceContext | undefined {
+  return (headers as ContextCarrier)[PARSED_CONTEXT];
+}
+
 export function formatTraceparent(ctx: { traceId: string; spanId: string; sampled?: boolean }): string {
   return `00-${ctx.traceId}-${ctx.spanId}-${ctx.sampled === false ? "00" : "01"}`;
 }
@@ -147,8 +157,23 @@ export function formatTraceparent(ctx: { traceId: string; spanId: string; sample
  * Untimed spans (`timed = false`: nothing will be recorded) only carry ids for
  * propagation, skipping the clock reads.
  */
-/** Epoch milliseconds of performance.now()'s zero: spans read one clock, not two. */
-const TIME_ORIGIN = performance.timeOrigin;
+/*
+ * Spans read one clock (performance.now()), not two: their wall time is that
+ * reading plus the offset between the clocks, read again at most once a
+ * second, so a step of the wall clock (NTP, a laptop waking) is followed
+ * within a second and span times stay comparable with log times.
+ */
+let clockOffset = Date.now() - performance.now();
+let offsetReadAt = performance.now();
+
+function epochOf(mark: number): number {
+  if (mark - offsetReadAt > 1000) {
+    const now = performance.now();
+    clockOffset = Date.now() - now;
+    offsetReadAt = now;
+  }
+  return clockOffset + mark;
+}
 
 export class ActiveSpan {
   readonly traceId: string;
@@ -182,7 +207,7 @@ export class ActiveSpan {
 
   /** Epoch milliseconds (fractional); 0 when untimed. */
   get startTime(): number {
-    return this.timed ? TIME_ORIGIN + this.startMark : 0;
+    return this.timed ? epochOf(this.startMark) : 0;
   }
 
   /** Milliseconds since the start, read now. */

@@ -22,8 +22,8 @@ export interface ServerEngine {
   record(record: TelemetryRecord): void;
   /** Whether anything stores telemetry: without it, spans are not worth building. */
   readonly recording: boolean;
-  /** Whether a trace starting with this request is recorded (false when nothing records, or a store is over its budget). */
-  sampleTrace(traceId: string): boolean;
+  /** Whether a trace entering with this request is recorded (false when a store is over its budget); without telemetry, `inherited`. */
+  sampleTrace(traceId: string, inherited?: boolean): boolean;
   track<T>(promise: Promise<T>): Promise<T>;
 }
 

@@ -91,9 +91,10 @@ export class ApiRoute {
     // What handlers and middlewares see; built only if one of them reads it.
     const headers = lazyHeaders(native);
     const recording = engine.recording;
-    const span = new ActiveSpan(this.spanName, "http", recording ? parseTraceparent(native.get("traceparent")) : undefined, recording);
-    // Each request is a new trace here (a caller's own flag does not override our store's budget).
-    span.sampled = recording && engine.sampleTrace(span.traceId);
+    const parent = parseTraceparent(native.get("traceparent"));
+    const span = new ActiveSpan(this.spanName, "http", parent, recording);
+    // Sampled here (a caller's flag does not override our store's budget; without telemetry it travels on).
+    span.sampled = engine.sampleTrace(span.traceId, parent?.sampled);
     let status = 500;
     let failure: unknown;
     let retryAfter: number | undefined;
@@ -127,7 +128,7 @@ export class ApiRoute {
     // A trace is named in the response only when it is recorded: sampled, or failed (then it is kept).
     const recorded = recording && (span.sampled || status >= 500);
     const origin = this.corsOnRoute ? (native.get("origin") ?? undefined) : undefined;
-    const response = this.respond(origin, recorded ? span : undefined, status, body, extraHeaders, retryAfter);
+    const response = this.respond(origin, recording ? span : undefined, recorded, status, body, extraHeaders, retryAfter);
     if (!recording || (!recorded && response.status < 500)) return response;
     span.share(this.spanAttributes(response.status));
     engine.record({ type: "span", span: span.end(response.status >= 500 ? (failure ?? new Error(`status ${response.status}`)) : undefined) });
@@ -147,12 +148,14 @@ export class ApiRoute {
   private respond(
     origin: string | undefined,
     span: ActiveSpan | undefined,
+    /** Name the trace (`traceparent`): it is recorded. A 500 made here (unserialisable body) is recorded too, so names it whatever this says. */
+    named: boolean,
     status: number,
     body: unknown,
     extra: Record<string, string> | undefined,
     retryAfter: number | undefined,
   ): Response {
-    if (!span && !extra && retryAfter === undefined && !this.corsOnRoute && body !== undefined && status !== 204 && status !== 304) {
+    if (!named && !extra && retryAfter === undefined && !this.corsOnRoute && body !== undefined && status !== 204 && status !== 304) {
       // The usual answer: JSON and nothing else to say (a shared init: no headers object to build).
       try {
         return Response.json(body, status === 200 ? OK : { status });
@@ -161,7 +164,7 @@ export class ApiRoute {
       }
     }
     const headers: Record<string, string> = extra ? { ...extra } : {};
-    if (span) headers.traceparent = formatTraceparent(span.context);
+    if (named && span) headers.traceparent = formatTraceparent(span.context);
     if (retryAfter !== undefined) headers["retry-after"] = String(retryAfter);
     if (this.corsOnRoute) this.ctx.cors!.decorate(headers, origin);
     // An API returning nothing answers 204 No Content; anything else (strings too) is JSON.

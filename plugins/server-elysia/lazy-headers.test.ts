@@ -22,6 +22,14 @@ test("lazy headers behave like the plain object of the request's headers", () =>
   const byRequest = new WeakMap<object, string>([[headers, "127.0.0.1"]]);
   expect(byRequest.get(headers)).toBe("127.0.0.1");
   expect(Object.getPrototypeOf(headers)).toBe(Object.prototype);
+  // Symbol keys, freezing.
+  const mark = Symbol("mark");
+  (headers as Record<symbol, unknown>)[mark] = 1;
+  expect((headers as Record<symbol, unknown>)[mark]).toBe(1);
+  const frozen = Object.freeze(lazyHeaders(new Headers({ a: "1" })));
+  expect(Object.isFrozen(frozen)).toBe(true);
+  expect(Object.keys(frozen)).toEqual(["a"]);
+  expect(frozen.a).toBe("1");
   // console.log shows the headers, not the machinery.
   expect(Bun.inspect(lazyHeaders(new Headers({ a: "1" })))).not.toContain("source");
   expect(Bun.inspect(lazyHeaders(new Headers({ a: "1" })))).toContain("a");

@@ -215,6 +215,23 @@ describe("server-elysia HTTP", () => {
     const spans = engine.records.flatMap((r) => (r.type === "span" ? [r.span] : []));
     expect(spans.map((s) => [s.status, s.attributes["http.status_code"]])).toEqual([["error", 500]]);
     expect(header).toContain(spans[0]!.spanId);
+
+    // A 500 made by the server itself (a body JSON cannot carry) is recorded, and named.
+    engine.apiHandlers.set("Text", () => ({ big: 10n }));
+    const unserialisable = await fetch(`${url}/text`);
+    expect(unserialisable.status).toBe(500);
+    expect(unserialisable.headers.get("traceparent")).toMatch(/-00$/);
+    expect(engine.records.filter((r) => r.type === "span")).toHaveLength(2);
+  });
+
+  test("without telemetry the caller's trace and sampling flag travel on", async () => {
+    const { url, engine } = start((e) => (e.recording = false));
+    const res = await fetch(`${url}/users/7`, { headers: { traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01" } });
+    expect(res.status).toBe(200);
+    expect(engine.parents.at(-1)).toMatchObject({ traceId: "4bf92f3577b34da6a3ce929d0e0e4736", sampled: true });
+    await fetch(`${url}/users/7`, { headers: { traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00" } });
+    expect(engine.parents.at(-1)).toMatchObject({ traceId: "4bf92f3577b34da6a3ce929d0e0e4736", sampled: false });
+    expect(engine.records.filter((r) => r.type === "span")).toHaveLength(0);
   });
 
   test("/health is built in; unknown routes are a JSON 404", async () => {

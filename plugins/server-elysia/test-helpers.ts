@@ -110,7 +110,7 @@ const state: HandlerState = {
 export class FakeEngine implements ServerEngine {
   config: RohasConfig = defaultConfig();
   readonly records: TelemetryRecord[] = [];
-  readonly recording = true;
+  recording = true;
   /** What `sampleTrace` answers: false plays a store over its budget. */
   sampled = true;
   readonly middlewares = new Map<string, MiddlewareFn>();
@@ -124,9 +124,12 @@ export class FakeEngine implements ServerEngine {
     this.config.server.port = 0;
   }
 
-  sampleTrace(): boolean {
-    return this.sampled;
+  sampleTrace(_traceId: string, inherited = true): boolean {
+    return this.recording ? this.sampled : inherited;
   }
+
+  /** The trace context each API call was given. */
+  readonly parents: (TraceContext | undefined)[] = [];
 
   private async runMiddlewares(names: string[], context: Parameters<MiddlewareFn>[0]): Promise<void> {
     for (const name of names) {
@@ -142,6 +145,7 @@ export class FakeEngine implements ServerEngine {
   }
 
   async callApi(def: ApiDef, request: ApiRequest, parent?: TraceContext): Promise<ApiResponse> {
+    this.parents.push(parent);
     await this.runMiddlewares(
       def.middlewares.map((m) => m.name),
       { apiName: def.name, ...request, traceId: parent?.traceId ?? "" },

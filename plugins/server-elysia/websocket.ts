@@ -77,8 +77,9 @@ export class WsRoute {
       },
     };
     // The upgrade request may carry a traceparent; the connect span joins that trace.
-    const span = new ActiveSpan(`WS ${this.def.path} connect`, "websocket", parseTraceparent(conn.headers.traceparent));
-    span.sampled = this.engine.sampleTrace(span.traceId);
+    const parent = parseTraceparent(conn.headers.traceparent);
+    const span = new ActiveSpan(`WS ${this.def.path} connect`, "websocket", parent);
+    span.sampled = this.engine.sampleTrace(span.traceId, parent?.sampled);
     span.set("rohas.ws", this.def.name);
     const session: Session = {
       conn,

@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { Counters, type CounterSlot } from "./counters.ts";
+import { Counters, type CounterSlot, type HistogramSlot } from "./counters.ts";
 
 test("increments are summed per series and drained once, as one counter sample per series that moved", () => {
   const counters = new Counters();
@@ -17,4 +17,15 @@ test("increments are summed per series and drained once, as one counter sample p
   expect(counters.drain(1100)).toEqual([]);
   counters.add(published);
   expect(counters.drain(1200)).toEqual([{ time: 1200, name: "events_published", kind: "counter", value: 1, labels }]);
+});
+
+test("histogram observations are drained as one record per series carrying them all", () => {
+  const counters = new Counters();
+  const labels = { handler: "CreateUser", kind: "api" };
+  const duration: HistogramSlot = { name: "handler_duration_ms", labels, values: [] };
+  counters.observe(duration, 1.5);
+  counters.observe(duration, 3);
+  expect(counters.drain(10)).toEqual([{ time: 10, name: "handler_duration_ms", kind: "histogram", value: 1.5, samples: [1.5, 3], labels }]);
+  expect(duration.values).toEqual([]);
+  expect(counters.drain(20)).toEqual([]);
 });

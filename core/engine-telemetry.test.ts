@@ -49,12 +49,13 @@ test("spans carry their handler's or event's attributes; a second delivery says 
     ]);
     expect(byName("event flaky").map((s) => s.status)).toEqual(["error", "ok"]);
     expect(byName("event flaky")[0]!.attributes).toEqual({ "handler.kind": "event", "handler.name": "flaky" });
+    // Metrics arrive batched every 100 ms (core/counters.ts): counters summed, histograms with their samples.
+    const total = (name: string) => metrics.filter((m) => m.name === name).reduce((n, m) => n + m.value, 0);
+    while (total("events_consumed") < 2 && Date.now() < deadline) await Bun.sleep(10);
     // One labels object per handler: every sample of a series shares it.
     const durations = metrics.filter((m) => m.name === "handler_duration_ms" && m.labels?.handler === "CreateUser");
     expect(durations[0]!.labels).toEqual({ handler: "CreateUser", kind: "api" });
-    // Counters arrive summed, one sample per series every 100 ms (core/counters.ts).
-    const total = (name: string) => metrics.filter((m) => m.name === name).reduce((n, m) => n + m.value, 0);
-    while (total("events_consumed") < 2 && Date.now() < deadline) await Bun.sleep(10);
+    expect(durations.flatMap((m) => m.samples ?? [m.value])).toHaveLength(1);
     expect(metrics.find((m) => m.name === "events_consumed")!.labels).toEqual({ event: "UserCreated" });
     expect([total("events_published"), total("events_consumed"), total("events_failed")]).toEqual([1, 2, 1]);
   } finally {

@@ -96,7 +96,7 @@ export class Engine {
   private stopped = false;
   /** Span names, attributes and metric labels, one set per handler or event (stores may key series by identity). */
   private readonly names = new TelemetryNames();
-  /** Counter metrics, summed here and recorded every 100 ms (core/counters.ts). */
+  /** Counter and histogram metrics, batched here and recorded every 100 ms (core/counters.ts). */
   private readonly counters = new Counters();
   private counterTimer: ReturnType<typeof setInterval> | undefined;
 
@@ -272,10 +272,6 @@ export class Engine {
     for (const metric of this.counters.drain()) this.rohas.hooks.record.call({ type: "metric", metric });
   }
 
-  private metric(name: string, kind: "counter" | "histogram", value: number, labels?: Record<string, string>, time = Date.now()): void {
-    if (this.telemetryOn) this.rohas.hooks.record.call({ type: "metric", metric: { time, name, kind, value, labels } });
-  }
-
   /** In-flight accounting so `stop` can drain: a counter, not a set, since it runs for every request. */
   track<T>(promise: Promise<T>): Promise<T> {
     this.inFlight++;
@@ -373,8 +369,7 @@ export class Engine {
   private invocationDone(ref: HandlerRef, span: ActiveSpan, state: InvocationState, result: unknown): Invoked {
     if (this.telemetryOn && span.timed) {
       this.recordSpan(span);
-      const ms = span.elapsed();
-      this.metric("handler_duration_ms", "histogram", ms, this.names.handler(ref).labels, span.startTime + ms);
+      this.counters.observe(this.names.handler(ref).duration, span.elapsed());
     }
     return { result, state };
   }

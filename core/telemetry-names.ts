@@ -4,7 +4,7 @@
  * span and metric of it: fewer allocations per call.
  * Shared objects are frozen: spans copy them before adding their own attributes.
  */
-import type { CounterSlot } from "./counters.ts";
+import type { CounterSlot, HistogramSlot } from "./counters.ts";
 import type { HandlerRef } from "./runtime.ts";
 import type { AttributeValue } from "./telemetry.ts";
 
@@ -15,6 +15,8 @@ export interface HandlerNames {
   span: string;
   attributes: Attributes;
   labels: Labels;
+  /** `handler_duration_ms` of this handler (core/counters.ts). */
+  duration: HistogramSlot;
 }
 
 export interface EventNames {
@@ -39,10 +41,12 @@ export class TelemetryNames {
     // Keyed by name: names are unique within a kind, and kinds rarely share one (then it is rebuilt).
     let names = this.handlers.get(ref.name);
     if (names === undefined || names.labels.kind !== ref.kind) {
+      const labels = Object.freeze({ handler: ref.name, kind: ref.kind });
       names = {
         span: `${ref.kind} ${ref.name}`,
         attributes: Object.freeze({ "handler.kind": ref.kind, "handler.name": ref.name }),
-        labels: Object.freeze({ handler: ref.name, kind: ref.kind }),
+        labels,
+        duration: { name: "handler_duration_ms", labels, values: [] },
       };
       this.handlers.set(ref.name, names);
     }

@@ -52,7 +52,13 @@ export interface MetricRecord {
   time: number;
   name: string;
   kind: "counter" | "histogram";
+  /** One observation (a counter's: how much to add). */
   value: number;
+  /**
+   * Several observations of one series batched by the engine (core/counters.ts):
+   * when present they are the record's observations and `value` is the first of them.
+   */
+  samples?: number[];
   /** Often one object shared by every record of a series: read it, never change it. */
   labels?: Record<string, string>;
 }

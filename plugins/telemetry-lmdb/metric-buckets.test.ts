@@ -34,3 +34,13 @@ test("after take, a known labels object starts a fresh bucket (the taken one is 
   expect(second!.count).toBe(1);
   expect(second).not.toBe(first);
 });
+
+test("a record carrying batched samples counts each of them, on both paths to its bucket", () => {
+  const agg = new MetricAggregator();
+  const labels = Object.freeze({ handler: "CreateUser", kind: "api" });
+  agg.add({ time: t0 + 1, name: "d", kind: "histogram", value: 2, samples: [2, 4, 600], labels });
+  agg.add({ time: t0 + 2, name: "d", kind: "histogram", value: 1, samples: [1], labels }); // found by labels identity
+  const [bucket] = agg.take();
+  expect([bucket!.count, bucket!.sum, bucket!.min, bucket!.max]).toEqual([4, 607, 1, 600]);
+  expect(bucket!.hist!.reduce((a, b) => a + b, 0)).toBe(4);
+});

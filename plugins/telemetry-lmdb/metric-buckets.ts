@@ -73,7 +73,7 @@ export function aggregateInto(buckets: Map<string, MetricBucket>, metric: Metric
   const id = `${metric.name}\u0000${time}\u0000${labelKey(metric.labels)}`;
   let bucket = buckets.get(id);
   if (!bucket) buckets.set(id, (bucket = newBucket(metric, time)));
-  addSample(bucket, metric.value);
+  addSamples(bucket, metric);
   return bucket;
 }
 
@@ -99,7 +99,7 @@ export class MetricAggregator {
     if (labels !== undefined) {
       const bucket = this.byLabels.get(labels)?.get(metric.name);
       if (bucket !== undefined && metric.time >= bucket.time && metric.time < bucket.time + RESOLUTION_MS) {
-        addSample(bucket, metric.value);
+        addSamples(bucket, metric);
         return;
       }
     }
@@ -120,6 +120,13 @@ export class MetricAggregator {
     this.byLabels = new Map();
     return out;
   }
+}
+
+/** A record's observations: its `samples` when the engine batched them, else its `value`. */
+function addSamples(bucket: MetricBucket, metric: MetricRecord): void {
+  const samples = metric.samples;
+  if (samples === undefined) addSample(bucket, metric.value);
+  else for (const value of samples) addSample(bucket, value);
 }
 
 export function addSample(bucket: MetricBucket, value: number): void {

@@ -145,7 +145,7 @@ export class TelemetryStore implements TelemetryQuery {
     if (this.closed || !this.wanted(record)) return;
     if (record.type === "metric") {
       this.metrics.add(record.metric);
-      this.pendingSamples++;
+      this.pendingSamples += record.metric.samples?.length ?? 1;
       return;
     }
     if (record.type === "span") this.sampler.countSpan();

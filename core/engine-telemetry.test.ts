@@ -1,7 +1,7 @@
 /**
- * What the engine records for an API call whose event handler fails once:
- * span names and attributes per handler, publish and delivery attempt, and
- * the metric labels (shared per handler and event, see telemetry-names.ts).
+ * What the engine records: span names and attributes per handler, publish
+ * and delivery attempt, metric labels (shared per handler and event, see
+ * telemetry-names.ts), head sampling, and the invoke hooks.
  */
 import { afterAll, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -18,23 +18,29 @@ const write = (path: string, text: string) => {
   writeFileSync(join(dir, path), text);
 };
 
-test("spans carry their handler's or event's attributes; a second delivery says attempt 2", async () => {
-  write("config/rohas.toml", `[project]\nname = "t"\nlanguage = "typescript"\n[server]\nport = 0\n[adapter]\ntype = "memory"\n[telemetry]\ntype = "none"\n[workbench]\nenabled = false\n[events]\nbackoff_ms = 10\n`);
-  write("schema/app.ro", `type User { id: Int }\napi CreateUser { method: POST  path: "/users"  response: User  triggers: [UserCreated] }\nevent UserCreated { payload: User  handler: [flaky] }\n`);
-  write("src/handlers/api/CreateUser.ts", "export function handler() {\n  return { id: 1 };\n}\n");
-  write("src/handlers/events/flaky.ts", "let calls = 0;\nexport function handler() {\n  if (++calls === 1) throw new Error('first time fails');\n}\n");
+/** Serves the project written so far, with `tap` run before serving; spans and metrics recorded are collected. */
+async function serveRecorded(tap: (rohas: Rohas) => void = () => {}) {
   const rohas = await Rohas.create({ projectDir: dir, registry: builtinPlugins });
   const spans: SpanRecord[] = [];
   const metrics: MetricRecord[] = [];
+  tap(rohas);
   rohas.hooks.record.tap("test", (r) => {
     if (r.type === "span") spans.push(r.span);
     if (r.type === "metric") metrics.push(r.metric);
   });
   const loaded = await rohas.loadSchema();
   if (!loaded.ok) throw new Error(loaded.diagnostics.map((d) => d.message).join("\n"));
-  const engine = await rohas.serve(loaded.schema);
+  return { engine: await rohas.serve(loaded.schema), schema: loaded.schema, spans, metrics };
+}
+
+test("spans carry their handler's or event's attributes; a second delivery says attempt 2", async () => {
+  write("config/rohas.toml", `[project]\nname = "t"\nlanguage = "typescript"\n[server]\nport = 0\n[adapter]\ntype = "memory"\n[telemetry]\ntype = "none"\n[workbench]\nenabled = false\n[events]\nbackoff_ms = 10\n`);
+  write("schema/app.ro", `type User { id: Int }\napi CreateUser { method: POST  path: "/users"  response: User  triggers: [UserCreated] }\nevent UserCreated { payload: User  handler: [flaky] }\n`);
+  write("src/handlers/api/CreateUser.ts", "export function handler() {\n  return { id: 1 };\n}\n");
+  write("src/handlers/events/flaky.ts", "let calls = 0;\nexport function handler() {\n  if (++calls === 1) throw new Error('first time fails');\n}\n");
+  const { engine, schema, spans, metrics } = await serveRecorded();
   try {
-    const api = loaded.schema.apis[0]!;
+    const api = schema.apis[0]!;
     const response = await engine.callApi(api, { params: {}, queryParams: {}, body: undefined, headers: {} });
     expect(response.status).toBe(200);
     const deadline = Date.now() + 5_000;
@@ -69,26 +75,18 @@ test("an unsampled trace records no span of what succeeds, and every span of wha
   write("src/handlers/api/CreateUser.ts", "export function handler() {\n  return { id: 1 };\n}\n");
   write("src/handlers/events/flaky_once.ts", "let calls = 0;\nexport function handler() {\n  if (++calls === 1) throw new Error('first time fails');\n}\n");
   write("src/handlers/events/greet.ts", "export function handler() {}\n");
-  const rohas = await Rohas.create({ projectDir: dir, registry: builtinPlugins });
-  const spans: SpanRecord[] = [];
-  const metrics: MetricRecord[] = [];
   const asked: string[] = [];
-  rohas.hooks.sampleTrace.tap("test", (traceId) => {
-    asked.push(traceId);
-    return false;
-  });
-  rohas.hooks.record.tap("test", (r) => {
-    if (r.type === "span") spans.push(r.span);
-    if (r.type === "metric") metrics.push(r.metric);
-  });
-  const loaded = await rohas.loadSchema();
-  if (!loaded.ok) throw new Error(loaded.diagnostics.map((d) => d.message).join("\n"));
-  const engine = await rohas.serve(loaded.schema);
+  const { engine, schema, spans, metrics } = await serveRecorded((rohas) =>
+    rohas.hooks.sampleTrace.tap("test", (traceId) => {
+      asked.push(traceId);
+      return false;
+    }),
+  );
   try {
     const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
     expect(engine.sampleTrace(traceId)).toBe(false);
     // What the server does for a request the store did not sample.
-    const response = await engine.callApi(loaded.schema.apis[0]!, { params: {}, queryParams: {}, body: undefined, headers: {} }, { traceId, spanId: "00f067aa0ba902b7", sampled: false });
+    const response = await engine.callApi(schema.apis[0]!, { params: {}, queryParams: {}, body: undefined, headers: {} }, { traceId, spanId: "00f067aa0ba902b7", sampled: false });
     expect(response.status).toBe(200);
     const deadline = Date.now() + 5_000;
     while (!metrics.some((m) => m.name === "handler_duration_ms" && m.labels?.handler === "greet") && Date.now() < deadline) await Bun.sleep(10);
@@ -118,20 +116,18 @@ test("beforeInvoke/afterInvoke see every call, with its result and a duration me
   write("config/rohas.toml", `[project]\nname = "t"\nlanguage = "typescript"\n[server]\nport = 0\n[adapter]\ntype = "memory"\n[telemetry]\ntype = "none"\n[workbench]\nenabled = false\n`);
   write("schema/app.ro", `type User { id: Int }\napi SlowUser { method: POST  path: "/slow"  response: User }\n`);
   write("src/handlers/api/SlowUser.ts", "export async function handler() {\n  await Bun.sleep(20);\n  return { id: 7 };\n}\n");
-  const rohas = await Rohas.create({ projectDir: dir, registry: builtinPlugins });
   const seen: { handler: string; result?: unknown; durationMs: number }[] = [];
   let before = 0;
-  rohas.hooks.beforeInvoke.tapPromise("test", async () => {
-    before++;
+  const { engine, schema } = await serveRecorded((rohas) => {
+    rohas.hooks.beforeInvoke.tapPromise("test", async () => {
+      before++;
+    });
+    rohas.hooks.afterInvoke.tapPromise("test", async (invocation, outcome) => {
+      seen.push({ handler: invocation.handler.name, result: outcome.result, durationMs: outcome.durationMs });
+    });
   });
-  rohas.hooks.afterInvoke.tapPromise("test", async (invocation, outcome) => {
-    seen.push({ handler: invocation.handler.name, result: outcome.result, durationMs: outcome.durationMs });
-  });
-  const loaded = await rohas.loadSchema();
-  if (!loaded.ok) throw new Error(loaded.diagnostics.map((d) => d.message).join("\n"));
-  const engine = await rohas.serve(loaded.schema);
   try {
-    const response = await engine.callApi(loaded.schema.apis[0]!, { params: {}, queryParams: {}, body: undefined, headers: {} });
+    const response = await engine.callApi(schema.apis[0]!, { params: {}, queryParams: {}, body: undefined, headers: {} });
     expect(response).toEqual({ status: 200, body: { id: 7 } });
     expect(before).toBe(1);
     expect(seen).toHaveLength(1);

@@ -10,6 +10,10 @@ import { createServer, connect, type Server, type Socket } from "node:net";
 const BROKER = { host: "127.0.0.1", port: 5672 };
 const PROTOCOL_HEADER = 8; // "AMQP" 0 0 9 1
 const FRAME_METHOD = 1;
+const CHANNEL = 20;
+const CHANNEL_OPEN = 10;
+const CHANNEL_CLOSE = 40;
+const CHANNEL_CLOSE_OK = 41;
 const BASIC = 60;
 const BASIC_PUBLISH = 40;
 const BASIC_ACK = 80;
@@ -21,6 +25,12 @@ export interface AmqpProxy {
   readonly connections: number;
   /** basic.ack frames the client sent, split by the `multiple` flag. */
   readonly acks: { single: number; multiple: number };
+  /**
+   * Channels the client has open now, from the channel.open, channel.close and channel.close-ok
+   * (its answer to a close by the broker) frames it sent: a number that only grows is a leak.
+   * Summed over every connection the proxy carried, so only meaningful while there is one.
+   */
+  readonly channels: number;
   /** Destroys every open client and broker socket, as a network failure would. */
   cut(): void;
   /** The next basic.publish with this routing key goes to an exchange that does not exist: the broker closes that channel (404). */
@@ -34,12 +44,20 @@ export async function amqpProxy(): Promise<AmqpProxy> {
   const pairs = new Set<{ client: Socket; upstream: Socket }>();
   const acks = { single: 0, multiple: 0 };
   let connections = 0;
+  let channels = 0;
   let publishToFail: string | undefined;
   let failAck = false;
 
   /** Looks at one whole client frame and, when a fault is armed, changes it in place. */
   const inspect = (frame: Buffer): void => {
-    if (frame[0] !== FRAME_METHOD || frame.readUInt16BE(7) !== BASIC) return;
+    if (frame[0] !== FRAME_METHOD) return;
+    if (frame.readUInt16BE(7) === CHANNEL) {
+      const method = frame.readUInt16BE(9);
+      if (method === CHANNEL_OPEN) channels++;
+      else if (method === CHANNEL_CLOSE || method === CHANNEL_CLOSE_OK) channels--;
+      return;
+    }
+    if (frame.readUInt16BE(7) !== BASIC) return;
     const method = frame.readUInt16BE(9);
     if (method === BASIC_ACK) {
       // method payload: class, method, delivery-tag (64 bits), bits (multiple = bit 0)
@@ -111,6 +129,9 @@ export async function amqpProxy(): Promise<AmqpProxy> {
       return connections;
     },
     acks,
+    get channels() {
+      return channels;
+    },
     cut,
     failNextPublish(routingKey) {
       publishToFail = routingKey;

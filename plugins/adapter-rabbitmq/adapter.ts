@@ -7,7 +7,8 @@
  * `maxAttempts` the message is rejected into the broker's dead-letter exchange
  * `rohas.dlx` with the group queue's name as routing key, which only that group's
  * `rohas.<group>.<event>.dlq` is bound with. Publishes use publisher
- * confirms; the connection is re-established with backoff when it drops.
+ * confirms; the connection is re-established with backoff when it drops, and a consumer the broker
+ * cancels (its queue deleted, a node failed over) is declared and consumed again.
  * Consumers prefetch PREFETCH_FACTOR × `concurrency` messages and run at most
  * `concurrency` handlers at once (the rest wait in delivery order, unacknowledged).
  */
@@ -64,6 +65,8 @@ interface Lane {
   running: number;
   waiting: ConsumeMessage[];
   head: number;
+  /** The broker cancelled this lane's consumer: its channel is closed once its handlers finished. */
+  cancelled?: boolean;
 }
 
 export class RabbitAdapter implements Adapter {
@@ -120,13 +123,13 @@ export class RabbitAdapter implements Adapter {
     return channel;
   }
 
-  /** Consumes `spec` again on a new channel of the same connection, with backoff, until it works or is moot. */
+  /** Consumes `spec` again on a new channel of the same connection, with backoff (100 ms doubling to 5 s), until it works or is moot. */
   private reconsume(spec: SubscriptionSpec, connection: ChannelModel): void {
     if (spec.reconsuming) return;
     spec.reconsuming = true;
     void (async () => {
       for (let attempt = 1; ; attempt++) {
-        await Bun.sleep(Math.min(5_000, 100 * 2 ** attempt));
+        await Bun.sleep(Math.min(5_000, 100 * 2 ** (attempt - 1)));
         // A lost connection is reconnect()'s: it consumes every subscription again.
         if (spec.closed || this.closing || this.connection !== connection) return;
         try {
@@ -304,6 +307,12 @@ export class RabbitAdapter implements Adapter {
       await channel.close().catch(() => undefined);
       throw error;
     }
+    // Closed while the queue was being declared (a re-consume raced close()): consuming now would
+    // leave a consumer nobody stops.
+    if (spec.closed || this.closing) {
+      await channel.close().catch(() => undefined);
+      return;
+    }
     const consumer = channel;
     // Closed under a live connection (a channel error): consume this subscription again.
     consumer.on("close", () => {
@@ -319,10 +328,36 @@ export class RabbitAdapter implements Adapter {
     // redelivered if this consumer goes away).
     await channel.prefetch(Math.min(65_535, lane.limit * PREFETCH_FACTOR)); // a 16-bit field
     await channel.consume(queue, (raw) => {
-      if (!raw) return;
+      if (!raw) return this.cancelled(spec, lane, connection);
       if (lane.running < lane.limit && lane.head === lane.waiting.length) this.start(spec, lane, raw);
       else lane.waiting.push(raw);
     });
+  }
+
+  /**
+   * The broker cancelled the consumer (basic.cancel: its queue was deleted, or the queue's node
+   * failed over). Nothing else tells: the channel stays open and quiet, so without this the
+   * subscription would stop receiving for good. It is set up again (queue, bindings, consumer) on a
+   * new channel; deliveries already here are still handled on the old one, which is closed when
+   * they are done. A close of ours never comes here: closing a channel does not call the callback.
+   */
+  private cancelled(spec: SubscriptionSpec, lane: Lane, connection: ChannelModel): void {
+    // Closing (the subscription or the adapter), or a newer consumer took over: nothing to recover.
+    if (spec.closed || this.closing || spec.channel !== lane.channel) return;
+    console.warn(
+      `rohas rabbitmq: the broker cancelled the consumer of queue ${lane.queue} (event ${spec.event}, group ${spec.options.group}): ` +
+        `the queue was deleted or its node failed over; declaring it and consuming again. Messages published while it was missing reached no queue of this group.`,
+    );
+    lane.cancelled = true;
+    // The old channel's 'close' asks for a re-consume too: `reconsuming` keeps it to one consumer.
+    this.reconsume(spec, connection);
+    if (lane.running === 0) this.retire(lane);
+  }
+
+  /** A cancelled lane whose handlers finished: its acks go out, then its channel is closed. */
+  private retire(lane: Lane): void {
+    lane.acker.flush();
+    void lane.channel.close().catch(() => undefined);
   }
 
   /**
@@ -455,6 +490,7 @@ export class RabbitAdapter implements Adapter {
       }
       this.start(spec, lane, next);
     }
+    if (lane.cancelled && lane.running === 0 && lane.head === lane.waiting.length) this.retire(lane);
     if (spec.active === 0) spec.idle?.();
   }
 

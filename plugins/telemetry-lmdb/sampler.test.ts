@@ -21,9 +21,9 @@ describe("head sampling under a span budget", () => {
   test("below the budget every trace is kept", () => {
     let now = 0;
     const sampler = new TraceSampler(1000, () => now);
-    for (let s = 0; s < 3; s++) {
-      expect(second(sampler, s * 1000, 190, 5)).toBe(190); // 950 spans/s
-      now += 1000;
+    for (let q = 0; q < 12; q++) {
+      expect(second(sampler, q * 1000, 47, 5)).toBe(47); // 47 traces × 5 spans per 250 ms: 940 spans/s
+      now += 250;
       sampler.adjust();
     }
     expect(sampler.ratio).toBe(1);
@@ -33,21 +33,32 @@ describe("head sampling under a span budget", () => {
   test("above it, about budget / (traces/s × spans per trace) of the traces are kept, and the estimate holds while sampling", () => {
     let now = 0;
     const sampler = new TraceSampler(1000, () => now);
-    second(sampler, 0, 2000, 5); // 10,000 spans/s
-    now += 1000;
+    second(sampler, 0, 500, 5); // 500 traces in 250 ms: 10,000 spans/s
+    now += 250;
     sampler.adjust();
     expect(sampler.ratio).toBeCloseTo(0.1, 5);
-    // While sampling, only kept traces' spans are seen: the estimate must not drift up.
-    for (let s = 1; s <= 3; s++) {
-      const kept = second(sampler, s * 2000, 2000, 5);
-      expect(kept).toBeGreaterThan(140);
-      expect(kept).toBeLessThan(260);
-      now += 1000;
+    // While sampling, only kept traces' spans are seen: the estimate must not drift.
+    for (let q = 1; q <= 8; q++) {
+      const kept = second(sampler, q * 500, 500, 5);
+      expect(kept).toBeGreaterThan(30);
+      expect(kept).toBeLessThanOrEqual(50); // the window's share of the budget: 250 spans
+      now += 250;
       sampler.adjust();
       expect(sampler.ratio).toBeGreaterThan(0.08);
-      expect(sampler.ratio).toBeLessThan(0.12);
+      expect(sampler.ratio).toBeLessThan(0.14);
     }
-    expect(sampler.skipped).toBeGreaterThan(5000);
+    expect(sampler.skipped).toBeGreaterThan(3000);
+  });
+
+  test("a burst after a quiet spell is capped at the window's share of the budget before the ratio catches up", () => {
+    let now = 0;
+    const sampler = new TraceSampler(1000, () => now);
+    second(sampler, 0, 10, 4); // quiet: 10 traces of 4 spans
+    now += 250;
+    sampler.adjust();
+    expect(sampler.ratio).toBe(1);
+    // 5,000 traces arrive before the next adjustment: 63 of them (250 spans at 4 a trace, rounded up) fill the window.
+    expect(second(sampler, 100, 5000, 4)).toBe(63);
   });
 
   test("the answer depends on the trace id only: every process at one ratio agrees", () => {

@@ -51,7 +51,9 @@ if (available) {
           pull.release();
         }, 20);
       });
-      // What the server delivered and has not had acked is what this consumer holds: never past its slots.
+      // What the server delivered and has not had acked: what this consumer holds, plus acks on their way
+      // (the server may take the next pull before an ack sent just ahead of it: once seen as 5 of 4 slots in CI).
+      // A consumer that piled messages up would show all 40 here.
       const jsm = await f.nc.jetstreamManager();
       const unacked: number[] = [];
       while (handled < 40) {
@@ -60,7 +62,7 @@ if (available) {
       }
       expect(maxHeld).toBeLessThanOrEqual(4);
       expect(unacked.length).toBeGreaterThan(3);
-      expect(Math.max(...unacked)).toBeLessThanOrEqual(4);
+      expect(Math.max(...unacked)).toBeLessThanOrEqual(2 * 4);
       await pull.stop();
       await f.cleanup();
     });

@@ -55,7 +55,7 @@ test("spans carry their handler's or event's attributes; a second delivery says 
     ]);
     expect(byName("event flaky").map((s) => s.status)).toEqual(["error", "ok"]);
     expect(byName("event flaky")[0]!.attributes).toEqual({ "handler.kind": "event", "handler.name": "flaky" });
-    // Metrics arrive batched every 100 ms (core/counters.ts): counters summed, histograms with their samples.
+    // Metrics arrive batched every 100 ms (core/metric-batch.ts): counters summed, histograms with their samples.
     const total = (name: string) => metrics.filter((m) => m.name === name).reduce((n, m) => n + m.value, 0);
     while (total("events_consumed") < 2 && Date.now() < deadline) await Bun.sleep(10);
     // One labels object per handler: every sample of a series shares it.

@@ -16,7 +16,7 @@ import type { Rohas } from "./rohas.ts";
 import { HandlerError, type HandlerRef, type HandlerState, type RuntimeBridge } from "./runtime.ts";
 import type { ApiDef, CronDef, EventDef, Schema, WsDef } from "./schema.ts";
 import type { SpanKind, TelemetryRecord } from "./telemetry.ts";
-import { Counters } from "./counters.ts";
+import { MetricBatch } from "./metric-batch.ts";
 import { TelemetryNames } from "./telemetry-names.ts";
 import { ActiveSpan, describeError, localContext, parseTraceparent, traceHeaders, type TraceContext } from "./tracing.ts";
 
@@ -96,9 +96,9 @@ export class Engine {
   private stopped = false;
   /** Span names, attributes and metric labels, one set per handler or event (stores may key series by identity). */
   private readonly names = new TelemetryNames();
-  /** Counter and histogram metrics, batched here and recorded every 100 ms (core/counters.ts). */
-  private readonly counters = new Counters();
-  private counterTimer: ReturnType<typeof setInterval> | undefined;
+  /** Counter and histogram metrics, batched here and recorded every 100 ms (core/metric-batch.ts). */
+  private readonly metrics = new MetricBatch();
+  private metricTimer: ReturnType<typeof setInterval> | undefined;
 
   constructor(
     readonly rohas: Rohas,
@@ -144,8 +144,8 @@ export class Engine {
     await rohas.hooks.serve.promise(this);
     this.telemetryOn = rohas.hooks.record.isUsed();
     if (this.telemetryOn) {
-      this.counterTimer = setInterval(() => this.recordCounters(), 100);
-      (this.counterTimer as { unref?: () => void }).unref?.();
+      this.metricTimer = setInterval(() => this.recordMetrics(), 100);
+      (this.metricTimer as { unref?: () => void }).unref?.();
     }
 
     const missing = [...this.unresolvedMiddlewares].filter(([name]) => !this.builtinMiddlewares.has(name)).map(([, d]) => d);
@@ -268,8 +268,8 @@ export class Engine {
     if (this.telemetryOn && span.timed && (span.sampled || error !== undefined)) this.rohas.hooks.record.call({ type: "span", span: span.end(error) });
   }
 
-  private recordCounters(): void {
-    for (const metric of this.counters.drain()) this.rohas.hooks.record.call({ type: "metric", metric });
+  private recordMetrics(): void {
+    for (const metric of this.metrics.drain()) this.rohas.hooks.record.call({ type: "metric", metric });
   }
 
   /** In-flight accounting so `stop` can drain: a counter, not a set, since it runs for every request. */
@@ -369,7 +369,7 @@ export class Engine {
   private invocationDone(ref: HandlerRef, span: ActiveSpan, state: InvocationState, result: unknown): Invoked {
     if (this.telemetryOn && span.timed) {
       this.recordSpan(span);
-      this.counters.observe(this.names.handler(ref).duration, span.elapsed());
+      this.metrics.observe(this.names.handler(ref).duration, span.elapsed());
     }
     return { result, state };
   }
@@ -520,8 +520,8 @@ export class Engine {
     if (parent?.sampled === false) {
       // An unsampled trace gets no publish span (it would not be recorded): consumers continue from the parent.
       const published = this.adapter.publish(event, payload, { headers: traceHeaders(parent) });
-      if (published !== ACCEPTED) return published.then(() => this.counters.add(names.published));
-      this.counters.add(names.published);
+      if (published !== ACCEPTED) return published.then(() => this.metrics.add(names.published));
+      this.metrics.add(names.published);
       return ACCEPTED;
     }
     return this.publishRecorded(new ActiveSpan(names.publishSpan, "publish", parent).share(names.attributes), event, payload);
@@ -532,7 +532,7 @@ export class Engine {
       await this.adapter.publish(event, payload, { headers: traceHeaders(span.context) });
       if (this.telemetryOn) {
         this.recordSpan(span);
-        this.counters.add(this.names.event(event).published);
+        this.metrics.add(this.names.event(event).published);
       }
     } catch (error) {
       this.recordSpan(span, error);
@@ -551,7 +551,7 @@ export class Engine {
       if (s.emitted !== undefined) asked = true;
       if (s.overrides !== undefined) overridden = true;
     }
-    if (triggers.length === 0 && !asked) return RESOLVED;
+    if (triggers.length === 0 && !asked) return ACCEPTED;
     if (triggers.length === 1 && !asked && !overridden) {
       // One trigger, nothing else: the usual API → event step, without collecting outcomes.
       const published = this.publish(triggers[0]!, result, parent);
@@ -594,7 +594,7 @@ export class Engine {
         span.sampled = true;
         span.set("event.name", event.name).set("message.attempt", message.attempt);
       }
-      this.counters.add(names.consumed);
+      this.metrics.add(names.consumed);
     } else span = new ActiveSpan(event.name, "consume", parent, false);
     const envelope: EventEnvelope = {
       event: event.name,
@@ -614,7 +614,7 @@ export class Engine {
       (error) => this.firstDeliveryFailed(event, message, span, error),
     );
     // A promise resolved with afterHandlers' promise adopts it: the types nest, the values do not.
-    return (outcome ?? RESOLVED) as Promise<void>;
+    return (outcome ?? ACCEPTED) as Promise<void>;
   }
 
   private firstDeliveryFailed(event: EventDef, message: Message, span: ActiveSpan, error: unknown): Promise<never> {
@@ -676,7 +676,7 @@ export class Engine {
   }
 
   private failDelivery(event: EventDef, span: ActiveSpan, error: unknown): never {
-    if (this.telemetryOn) this.counters.add(this.names.event(event.name).failed);
+    if (this.telemetryOn) this.metrics.add(this.names.event(event.name).failed);
     this.recordSpan(span, error);
     throw error;
   }
@@ -731,14 +731,12 @@ export class Engine {
     for (const s of this.subscriptions.values()) await s.close().catch(() => undefined);
     this.subscriptions.clear();
     await this.bridge?.close().catch(() => undefined);
-    clearInterval(this.counterTimer);
+    clearInterval(this.metricTimer);
     // The last sums, before the stores close (they close after the engine).
-    this.recordCounters();
+    this.recordMetrics();
   }
 }
 
-/** Nothing left to wait for (the same marker an in-process adapter's publish returns). */
-const RESOLVED = ACCEPTED;
 
 type SpanKindOfCall = "handler" | "middleware";
 

@@ -4,7 +4,7 @@
  * span and metric of it: fewer allocations per call.
  * Shared objects are frozen: spans copy them before adding their own attributes.
  */
-import type { CounterSlot, HistogramSlot } from "./counters.ts";
+import type { CounterSlot, HistogramSlot } from "./metric-batch.ts";
 import type { HandlerRef } from "./runtime.ts";
 import type { AttributeValue } from "./telemetry.ts";
 
@@ -15,7 +15,7 @@ export interface HandlerNames {
   span: string;
   attributes: Attributes;
   labels: Labels;
-  /** `handler_duration_ms` of this handler (core/counters.ts). */
+  /** `handler_duration_ms` of this handler (core/metric-batch.ts). */
   duration: HistogramSlot;
 }
 
@@ -27,7 +27,7 @@ export interface EventNames {
   /** `event.name` and `message.attempt: 1`, for first deliveries (most of them). */
   firstDelivery: Attributes;
   labels: Labels;
-  /** Counter metrics of this event (core/counters.ts). */
+  /** Counter metrics of this event (core/metric-batch.ts). */
   published: CounterSlot;
   consumed: CounterSlot;
   failed: CounterSlot;

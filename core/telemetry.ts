@@ -55,7 +55,7 @@ export interface MetricRecord {
   /** One observation (a counter's: how much to add). */
   value: number;
   /**
-   * Several observations of one series batched by the engine (core/counters.ts):
+   * Several observations of one series batched by the engine (core/metric-batch.ts):
    * when present they are the record's observations and `value` is the first of them.
    */
   samples?: number[];

@@ -134,11 +134,6 @@ export function traceHeaders(ctx: TraceContext): Record<string, string> {
   return headers;
 }
 
-/** The trace context of a message's headers. */
-export function contextFromHeaders(headers: Record<string, string>): TraceContext | undefined {
-  return (headers as ContextCarrier)[PARSED_CONTEXT] ?? parseTraceparent(headers.traceparent);
-}
-
 /**
  * The context of a message handed over in this process's memory (its sampling
  * was decided here), else undefined: a context parsed from `traceparent`

@@ -24,7 +24,7 @@ export interface HistogramSlot {
   values: number[];
 }
 
-export class Counters {
+export class MetricBatch {
   private readonly dirty: CounterSlot[] = [];
   private readonly observed: HistogramSlot[] = [];
 

@@ -115,17 +115,21 @@ export async function startRohas(
 
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + (options.timeoutMs ?? 30_000);
+  let lastProbe = "none yet";
   for (;;) {
     if (proc.exitCode !== null) throw new Error(`rohas exited with ${proc.exitCode} before serving:\n${output}`);
     try {
-      const res = await fetch(`${url}/health`);
+      // Each probe is bounded: a probe that hangs (a stale pooled connection, a socket accepted but never
+      // answered) is retried instead of holding the caller until its hook times out with nothing said.
+      const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2_000), keepalive: false });
       if (res.status === 200) break;
-    } catch {
-      // not listening yet
+      lastProbe = `GET /health answered ${res.status}`;
+    } catch (error) {
+      lastProbe = `GET /health: ${String(error)}`; // not listening yet
     }
     if (Date.now() > deadline) {
       proc.kill("SIGKILL");
-      throw new Error(`rohas did not answer /health within the timeout:\n${output}`);
+      throw new Error(`rohas did not answer /health within ${options.timeoutMs ?? 30_000} ms (last probe: ${lastProbe}):\n${output}`);
     }
     await Bun.sleep(50);
   }

@@ -37,8 +37,12 @@ for (const { type, broker } of ADAPTERS) {
         }, 30_000);
         const log = readFileSync(join(dir, "events.log"), "utf8");
         expect(log.indexOf(`reserve_stock ${id}`)).toBeLessThan(log.indexOf(`charge_payment ${id}`));
+      } catch (error) {
+        // What the server said is what explains a failure against a broker (CI prints only this).
+        throw new Error(`${error instanceof Error ? error.message : String(error)}\n--- rohas output ---\n${server.output()}`);
       } finally {
-        expect(await server.stop()).toBe(0);
+        const code = await server.stop();
+        if (code !== 0) throw new Error(`rohas exited ${code} on SIGTERM:\n${server.output()}`);
       }
     }, 120_000);
   });

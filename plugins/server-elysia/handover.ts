@@ -2,7 +2,8 @@
  * Listener hand-over for `rohas dev` config restarts: the stopping server
  * parks its Bun listener here instead of closing it, requests arriving
  * meanwhile wait, and the next server in this process on the same address
- * adopts the listener and answers them. Clients are never refused.
+ * adopts the listener (its fetch and native routes) and answers them. Clients
+ * are never refused.
  */
 import type { Server } from "bun";
 import { jsonResponse } from "./http.ts";
@@ -49,12 +50,12 @@ export function park(server: Server<unknown>): void {
  * server that asked for port 0 should keep the port it got), switched to
  * `fetch`; the requests that waited are answered by it.
  */
-export function adopt(hostname: string, port: number, fetch: Fetch): Server<unknown> | undefined {
+export function adopt(hostname: string, port: number, fetch: Fetch, routes: Record<string, unknown> = {}): Server<unknown> | undefined {
   const i = parked.findIndex((p) => p.hostname === hostname && (port === 0 || p.port === port));
   if (i < 0) return undefined;
   const [entry] = parked.splice(i, 1) as [Parked];
   clearTimeout(entry.expiry);
-  entry.server.reload({ routes: {}, fetch } as never);
+  entry.server.reload({ routes, fetch } as never);
   for (const w of entry.waiting.splice(0)) w.resolve(fetch(w.request));
   return entry.server;
 }

@@ -41,6 +41,8 @@ type LooseApp = {
 
 export class RohasServer {
   readonly app: LooseApp;
+  /** The API routes as Bun native routes (what a reload or a hand-over installs on the listener). */
+  private routes: NativeRoutes;
   private readonly ctx: RouteContext;
   private readonly wsRoutes: WsRoute[] = [];
   private address?: ListenAddress;
@@ -56,16 +58,20 @@ export class RohasServer {
       cors,
       inFlight: { count: 0, stopping: false },
     };
-    this.app = this.build(cors);
+    ({ app: this.app, routes: this.routes } = this.build(cors));
   }
 
-  private build(cors: CorsPolicy | undefined): LooseApp {
-    const app = new Elysia() as unknown as LooseApp;
+  private build(cors: CorsPolicy | undefined): { app: LooseApp; routes: NativeRoutes } {
     const { schema } = this.engine;
+    const apiRoutes = schema.apis.map((api) => new ApiRoute(api, this.ctx));
+    const routes = nativeRoutes(apiRoutes);
+    // Elysia hands `serve.routes` to Bun's router with its own: an API request goes from Bun straight to its route (decision 014).
+    const app = new Elysia({ serve: { routes } }) as unknown as LooseApp;
     const methodsByPath = new Map<string, Set<string>>();
 
-    for (const api of schema.apis) {
-      const route = new ApiRoute(api, this.ctx);
+    for (const route of apiRoutes) {
+      const { api } = route;
+      // The same routes through Elysia's router: `app.handle`/`fetch` (tests, a listener handed over) and Bun's fallback.
       // `parse: "none"`: the route reads the body itself to apply the size limit, media type and shape.
       app.route(api.method, api.path, (c) => route.handle(c.request, c.params, c.server ?? undefined, c.url), { parse: "none" });
       const methods = methodsByPath.get(api.path) ?? new Set<string>();
@@ -101,7 +107,7 @@ export class RohasServer {
       cors?.decorate(headers, c.request.headers.get("origin"));
       return jsonResponse(404, { error: "not found", path }, headers);
     });
-    return app;
+    return { app, routes };
   }
 
   private addWebSocket(app: LooseApp, def: (typeof this.engine.schema.websockets)[number]): void {
@@ -126,16 +132,17 @@ export class RohasServer {
     if (!server) return;
     const cors = this.ctx.cors;
     this.ctx.validators = new ValidatorCache(this.engine.schema.shapeByName);
-    const next = this.build(cors);
+    const { app: next, routes } = this.build(cors);
     (next as { server: Server<unknown> | null }).server = server;
-    // `routes: {}`: Bun keeps the native routes of the first listen across a reload otherwise, still calling the old app.
-    server.reload({ routes: {}, fetch: (next as unknown as { fetch: (r: Request) => Response | Promise<Response> }).fetch } as never);
+    this.routes = routes;
+    // The new native routes replace every old one: Bun keeps those not named, still calling the old routes.
+    server.reload({ routes, fetch: (next as unknown as { fetch: (r: Request) => Response | Promise<Response> }).fetch } as never);
   }
 
   /** Binds `[server] host`/`port` (port 0 picks a free one); resolves with the bound address. */
   listen(): ListenAddress {
     const { host, port, max_body_size } = this.engine.config.server;
-    const handedOver = adopt(host, port, this.fetch);
+    const handedOver = adopt(host, port, this.fetch, this.routes);
     if (handedOver) {
       // A `rohas dev` restart: this app takes over the previous engine's listener (its WebSockets upgrade through it too).
       (this.app as { server: Server<unknown> | null }).server = handedOver;
@@ -222,4 +229,16 @@ export class RohasServer {
       await server.stop(true);
     }
   }
+}
+
+/** Bun's native route table: path → method → handler (Bun passes the matched `params` on the request). */
+export type NativeRoutes = Record<string, Record<string, (request: Request & { params: Record<string, string> }, server: SocketInfo) => Response | Promise<Response>>>;
+
+function nativeRoutes(apiRoutes: ApiRoute[]): NativeRoutes {
+  const routes: NativeRoutes = {};
+  for (const route of apiRoutes) {
+    const byMethod = (routes[route.api.path] ??= {});
+    byMethod[route.api.method] = (request, server) => route.handle(request, request.params, server);
+  }
+  return routes;
 }

@@ -17,6 +17,7 @@ import { HandlerError, type HandlerRef, type HandlerState, type RuntimeBridge } 
 import type { ApiDef, CronDef, EventDef, Schema, WsDef } from "./schema.ts";
 import type { SpanKind, TelemetryRecord } from "./telemetry.ts";
 import { MetricBatch } from "./metric-batch.ts";
+import { fulfilledValue, NOT_YET } from "./platform.ts";
 import { TelemetryNames } from "./telemetry-names.ts";
 import { ActiveSpan, describeError, localContext, parseTraceparent, traceHeaders, type TraceContext } from "./tracing.ts";
 
@@ -336,6 +337,9 @@ export class Engine {
     }
     // A synchronous handler already finished: only pending work needs a deadline.
     if (!isThenable(returned)) return next(this.invocationDone(ref, span, state, returned));
+    // So did an async one that never awaited: its promise is fulfilled already.
+    const value = fulfilledValue(returned);
+    if (value !== NOT_YET) return next(this.invocationDone(ref, span, state, value));
     const ms = this.config.events.handler_timeout_ms;
     return settleWithin(
       returned,
@@ -387,12 +391,14 @@ export class Engine {
     return failure;
   }
 
-  callApi(api: ApiDef, request: ApiRequest, parent?: TraceContext): Promise<ApiResponse> {
+  /** The API's answer: the value itself when the call completed in this step (the server answers without a turn), else a promise. Never throws. */
+  callApi(api: ApiDef, request: ApiRequest, parent?: TraceContext): ApiResponse | Promise<ApiResponse> {
     if (api.middlewares.length > 0) return this.callApiAfterMiddlewares(api, request, parent);
     try {
       // Without middlewares nothing can change the request: it goes to the handler as it came.
       const outcome = this.invokeThen({ kind: "api", name: api.name }, [request], parent, "handler", (invoked) => this.apiResponse(api, invoked, parent), rethrow);
-      return isThenable(outcome) ? (outcome as Promise<ApiResponse>) : Promise.resolve(outcome);
+      // A promise resolved with apiResponse's promise adopts it: the types nest, the values do not.
+      return outcome as ApiResponse | Promise<ApiResponse>;
     } catch (error) {
       return Promise.reject(error);
     }

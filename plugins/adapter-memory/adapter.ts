@@ -94,7 +94,13 @@ class Group {
   }
 
   private run(consumer: PooledConsumer, message: Message): void {
-    this.pool.call(consumer, message).then(
+    const handled = this.pool.call(consumer, message);
+    if (handled === ACCEPTED) {
+      // Handled in this step (core's marker): the consumer is free again at once; pump goes on with the queue.
+      this.pool.release(consumer);
+      return;
+    }
+    handled.then(
       () => this.settle(consumer),
       (error: unknown) => {
         this.settle(consumer);

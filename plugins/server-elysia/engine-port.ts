@@ -14,7 +14,8 @@ export type { ApiRequest, ApiResponse, MiddlewareContext, MiddlewareFn, WsConnec
 export interface ServerEngine {
   schema: Schema;
   config: RohasConfig;
-  callApi(api: ApiDef, request: ApiRequest, parent?: TraceContext): Promise<ApiResponse>;
+  /** The value itself when the call completed in this step, else a promise; never throws. */
+  callApi(api: ApiDef, request: ApiRequest, parent?: TraceContext): ApiResponse | Promise<ApiResponse>;
   wsConnect(ws: WsDef, conn: WsConnection, parent?: TraceContext): Promise<void>;
   wsMessage(ws: WsDef, conn: WsConnection, message: unknown, parent?: TraceContext): Promise<unknown[]>;
   wsDisconnect(ws: WsDef, conn: WsConnection): Promise<void>;

@@ -11,7 +11,8 @@ import type { ApiDef } from "../../core/schema.ts";
 import type { AttributeValue } from "../../core/telemetry.ts";
 import { ActiveSpan, formatTraceparent, parseTraceparent } from "../../core/tracing.ts";
 import type { CorsPolicy } from "./cors.ts";
-import { errorStatus, type ServerEngine } from "./engine-port.ts";
+import { fulfilledValue, NOT_YET } from "../../core/platform.ts";
+import { errorStatus, type ApiResponse, type ServerEngine } from "./engine-port.ts";
 import { flattenQuery, parseQuery, queryCoercer, type RawQuery } from "./query.ts";
 import { lazyHeaders } from "./lazy-headers.ts";
 import { clientAddresses, retryAfterOf } from "./rate-limit.ts";
@@ -51,6 +52,22 @@ class EarlyResponse {
   ) {}
 }
 
+/** One request on its way through a route: what the steps after the body read need. */
+class RouteCall {
+  constructor(
+    private readonly route: ApiRoute,
+    readonly request: Request,
+    readonly params: Record<string, string>,
+    readonly server: SocketInfo | undefined,
+    readonly url: string | undefined,
+    readonly span: ActiveSpan,
+  ) {}
+
+  run(body: unknown): ApiResponse | Promise<ApiResponse> {
+    return this.route.callEngine(this, body);
+  }
+}
+
 export class ApiRoute {
   readonly spanName: string;
   private readonly readsBody: boolean;
@@ -82,51 +99,89 @@ export class ApiRoute {
     this.corsOnRoute = ctx.cors !== undefined;
   }
 
-  /** `url`: the request's URL when the caller already read it (Elysia's context has it: reading it again costs a native call). */
-  async handle(request: Request, params: Record<string, string>, server: SocketInfo | undefined, url?: string): Promise<Response> {
+  /**
+   * Answers one request: the Response itself when everything completed in this
+   * step (no body to read, a handler that did not wait), else a promise of it.
+   * `url`: the request's URL when the caller already read it.
+   */
+  handle(request: Request, params: Record<string, string> | undefined, server: SocketInfo | undefined, url?: string): Response | Promise<Response> {
     const { engine, inFlight } = this.ctx;
     inFlight.count++;
     const native = request.headers;
-    // What handlers and middlewares see; built only if one of them reads it.
-    const headers = lazyHeaders(native);
     const recording = engine.recording;
     const parent = parseTraceparent(native.get("traceparent"));
     const span = new ActiveSpan(this.spanName, "http", parent, recording);
     // Sampled here (a caller's flag does not override our store's budget; without telemetry it travels on).
     span.sampled = engine.sampleTrace(span.traceId, parent?.sampled);
-    let status = 500;
-    let failure: unknown;
-    let retryAfter: number | undefined;
-    let body: unknown;
-    let extraHeaders: Record<string, string> | undefined;
+    const call = new RouteCall(this, request, params ?? {}, server, url, span);
+    if (!this.readsBody) return this.proceed(call, () => call.run(undefined));
+    let text: Promise<string | undefined>;
+    let json: boolean;
     try {
-      if (this.needsClientAddress && server) {
-        const ip = server.requestIP(request);
-        if (ip) clientAddresses.set(headers, ip.address);
-      }
-      const requestBody = this.readsBody ? await this.readBody(request, native) : undefined;
-      const queryParams = this.readQuery(url ?? request.url);
-      // Not `engine.track`ed: the server's own in-flight count (drained before the engine closes) covers it.
-      const response = await engine.callApi(this.api, { params: params ?? {}, queryParams, body: requestBody, headers }, span.context);
-      status = response.status;
-      body = response.body;
-      extraHeaders = response.headers;
+      const contentType = native.get("content-type");
+      json = isJsonMediaType(contentType);
+      text = this.readText(request, native, contentType, json);
     } catch (error) {
-      if (error instanceof EarlyResponse) {
-        status = error.status;
-        body = error.body;
-      } else {
-        failure = error;
-        status = errorStatus(error) ?? 500;
-        body = { error: error instanceof Error ? error.message : String(error) };
-        if (status === 429) retryAfter = retryAfterOf(error);
-      }
-    } finally {
-      if (--inFlight.count === 0 && inFlight.stopping) inFlight.drained?.();
+      return this.fail(call, error);
     }
+    // One turn for the body (Bun's server hands it over asynchronously); parsing, the handler and the answer follow in that step.
+    return text.then(
+      (t) => this.proceed(call, () => call.run(this.parseBody(t, json))),
+      (error: unknown) => this.fail(call, error),
+    );
+  }
+
+  /** Runs `step` and answers: in this step when it completed, else when its promise settles. */
+  private proceed(call: RouteCall, step: () => ApiResponse | Promise<ApiResponse>): Response | Promise<Response> {
+    let outcome: ApiResponse | Promise<ApiResponse>;
+    try {
+      outcome = step();
+    } catch (error) {
+      return this.fail(call, error);
+    }
+    if (!(outcome instanceof Promise)) return this.answer(call, outcome);
+    const ready = fulfilledValue(outcome);
+    if (ready !== NOT_YET) return this.answer(call, ready as ApiResponse);
+    return outcome.then(
+      (response) => this.answer(call, response),
+      (error: unknown) => this.fail(call, error),
+    );
+  }
+
+  /** Hands the checked request to the engine (after the query is read: a bad body is reported before a bad query). */
+  callEngine(call: RouteCall, body: unknown): ApiResponse | Promise<ApiResponse> {
+    const { engine } = this.ctx;
+    // What handlers and middlewares see; built only if one of them reads it.
+    const headers = lazyHeaders(call.request.headers);
+    if (this.needsClientAddress && call.server) {
+      const ip = call.server.requestIP(call.request);
+      if (ip) clientAddresses.set(headers, ip.address);
+    }
+    const queryParams = this.readQuery(call.url ?? call.request.url);
+    // Not `engine.track`ed: the server's own in-flight count (drained before the engine closes) covers it.
+    return engine.callApi(this.api, { params: call.params, queryParams, body, headers }, call.span.context);
+  }
+
+  private answer(call: RouteCall, response: ApiResponse): Response {
+    return this.finish(call, response.status, response.body, response.headers, undefined, undefined);
+  }
+
+  private fail(call: RouteCall, error: unknown): Response {
+    if (error instanceof EarlyResponse) return this.finish(call, error.status, error.body, undefined, undefined, undefined);
+    const status = errorStatus(error) ?? 500;
+    const body = { error: error instanceof Error ? error.message : String(error) };
+    return this.finish(call, status, body, undefined, status === 429 ? retryAfterOf(error) : undefined, error);
+  }
+
+  /** The response, and the request's `http` span when its trace is recorded. */
+  private finish(call: RouteCall, status: number, body: unknown, extraHeaders: Record<string, string> | undefined, retryAfter: number | undefined, failure: unknown): Response {
+    const { engine, inFlight } = this.ctx;
+    if (--inFlight.count === 0 && inFlight.stopping) inFlight.drained?.();
+    const { span } = call;
+    const recording = engine.recording;
     // A trace is named in the response only when it is recorded: sampled, or failed (then it is kept).
     const recorded = recording && (span.sampled || status >= 500);
-    const origin = this.corsOnRoute ? (native.get("origin") ?? undefined) : undefined;
+    const origin = this.corsOnRoute ? (call.request.headers.get("origin") ?? undefined) : undefined;
     const response = this.respond(origin, recording ? span : undefined, recorded, status, body, extraHeaders, retryAfter);
     if (!recording || (!recorded && response.status < 500)) return response;
     span.share(this.spanAttributes(response.status));
@@ -181,16 +236,14 @@ export class ApiRoute {
   }
 
   /**
-   * Reads the JSON body, enforcing the size limit, the media type and the body
-   * shape. Checks before and after the one read are synchronous, so a request
-   * pays for a single await here.
+   * Starts reading the body after the checks that need no content: the size
+   * limit (by content-length) and the media type. Parsing and the shape check
+   * follow in `parseBody`, in the same step when Bun already holds the body.
    */
-  private readBody(request: Request, headers: Headers): Promise<unknown> {
+  private readText(request: Request, headers: Headers, contentType: string | null, json: boolean): Promise<string | undefined> {
     const { maxBodySize } = this.ctx;
     const length = headers.get("content-length");
     if (length !== null && Number(length) > maxBodySize) throw tooLarge(maxBodySize);
-    const contentType = headers.get("content-type");
-    const json = isJsonMediaType(contentType);
     if (!json && this.bodyValidator) {
       // A body-carrying API accepts JSON only; a request with neither a content type nor content has "no body".
       const hasContent = contentType !== null || (length !== null ? length !== "0" : headers.has("transfer-encoding"));
@@ -198,8 +251,7 @@ export class ApiRoute {
         throw new EarlyResponse(415, { error: "unsupported media type: send the body as application/json", contentType: contentType ?? "" });
       }
     }
-    const read = length !== null ? request.text() : readLimited(request, maxBodySize);
-    return read.then((text) => this.parseBody(text, json));
+    return length !== null ? request.text() : readLimited(request, maxBodySize);
   }
 
   private parseBody(text: string | undefined, json: boolean): unknown {

@@ -19,7 +19,7 @@ import type { SpanKind, TelemetryRecord } from "./telemetry.ts";
 import { MetricBatch } from "./metric-batch.ts";
 import { fulfilledValue, NOT_YET } from "./platform.ts";
 import { TelemetryNames } from "./telemetry-names.ts";
-import { ActiveSpan, describeError, localContext, parseTraceparent, traceHeaders, type TraceContext } from "./tracing.ts";
+import { ActiveSpan, describeError, localContext, parseTraceparent, traceHeaders, type SpanParent, type TraceContext } from "./tracing.ts";
 
 export interface ApiRequest {
   params: Record<string, string>;
@@ -295,7 +295,7 @@ export class Engine {
   }
 
   /** Calls one handler through the bridge with a span, timeout and the around-invoke hooks. */
-  private async invoke(ref: HandlerRef, args: unknown[], parent: TraceContext | undefined, kind: SpanKindOfCall = "handler"): Promise<Invoked> {
+  private async invoke(ref: HandlerRef, args: unknown[], parent: SpanParent | undefined, kind: SpanKindOfCall = "handler"): Promise<Invoked> {
     return this.invokeNow(ref, args, parent, kind);
   }
 
@@ -303,7 +303,7 @@ export class Engine {
    * `invoke` without the promise when the handler answered synchronously (the
    * event hot path); it may throw synchronously.
    */
-  private invokeNow(ref: HandlerRef, args: unknown[], parent: TraceContext | undefined, kind: SpanKindOfCall = "handler"): Invoked | Promise<Invoked> {
+  private invokeNow(ref: HandlerRef, args: unknown[], parent: SpanParent | undefined, kind: SpanKindOfCall = "handler"): Invoked | Promise<Invoked> {
     return this.invokeThen(ref, args, parent, kind, (invoked) => invoked, rethrow);
   }
 
@@ -315,7 +315,7 @@ export class Engine {
   private invokeThen<R>(
     ref: HandlerRef,
     args: unknown[],
-    parent: TraceContext | undefined,
+    parent: SpanParent | undefined,
     kind: SpanKindOfCall,
     next: (invoked: Invoked) => R,
     failed: (error: HandlerError) => R,
@@ -351,7 +351,7 @@ export class Engine {
   }
 
   /** The same call with `beforeInvoke`/`afterInvoke` taps around it. */
-  private async invokeHooked(ref: HandlerRef, args: unknown[], parent: TraceContext | undefined, kind: SpanKindOfCall): Promise<Invoked> {
+  private async invokeHooked(ref: HandlerRef, args: unknown[], parent: SpanParent | undefined, kind: SpanKindOfCall): Promise<Invoked> {
     const { beforeInvoke, afterInvoke } = this.rohas.hooks;
     const names = this.names.handler(ref);
     const span = new ActiveSpan(names.span, kind, parent).share(names.attributes);
@@ -614,7 +614,8 @@ export class Engine {
     const outcome = this.invokeThen(
       { kind: "event", name: event.handlers[0]!.name },
       [envelope],
-      span.context,
+      // The span itself, not its context: an unsampled trace's consume span then never makes an id.
+      span,
       "handler",
       (done) => this.afterHandlers(event, span, done.result === undefined ? message.payload : done.result, [done.state]),
       (error) => this.firstDeliveryFailed(event, message, span, error),

@@ -2,6 +2,7 @@
  * W3C trace context: ids, `traceparent` parsing and formatting. Spans are
  * plain records handed to the `record` hook; this module only builds them.
  */
+import { BYTE_HEX, counterIds, hex8, randomHex } from "./ids.ts";
 import type { AttributeValue, SpanKind, SpanRecord } from "./telemetry.ts";
 
 export interface TraceContext {
@@ -10,36 +11,13 @@ export interface TraceContext {
   sampled: boolean;
 }
 
-const HEX = "0123456789abcdef";
-
-function randomHex(bytes: number): string {
-  const buf = crypto.getRandomValues(new Uint8Array(bytes));
-  let out = "";
-  for (let i = 0; i < buf.length; i++) out += HEX[buf[i]! >> 4]! + HEX[buf[i]! & 15]!;
-  return out;
-}
-
-/*
- * Ids on the hot path: a random per-process prefix plus a counter is unique
- * and far cheaper than 8–16 fresh random bytes for every span. Counters are
- * rendered through a byte table: Number#toString(16) dominated profiles.
- */
-const BYTE_HEX: string[] = Array.from({ length: 256 }, (_, i) => HEX[i >> 4]! + HEX[i & 15]!);
-const hex8 = (n: number): string => BYTE_HEX[(n >>> 24) & 255]! + BYTE_HEX[(n >>> 16) & 255]! + BYTE_HEX[(n >>> 8) & 255]! + BYTE_HEX[n & 255]!;
 const spanPrefix = randomHex(4);
 const tracePrefix = randomHex(8);
-let spanCounter = 0;
-let spanHead = "";
 let traceLow = 0;
 let traceHigh = 0;
 let traceHead = "";
 
-/* Only the last byte changes between consecutive ids: the rest is cached per 256. */
-export const newSpanId = (): string => {
-  const n = ++spanCounter >>> 0;
-  if ((n & 255) === 0 || spanHead === "") spanHead = spanPrefix + hex8(n).slice(0, 6);
-  return spanHead + BYTE_HEX[n & 255]!;
-};
+export const newSpanId: () => string = counterIds(spanPrefix);
 
 /** The id newTraceId returned last, and the numbers its random right half is made of (see traceHash). */
 /* No id is empty: "" never matches a real id's shortcut. */
@@ -170,6 +148,13 @@ function epochOf(mark: number): number {
   return clockOffset + mark;
 }
 
+/** What a span starts under: a parsed or local context, or the parent span itself (its id is then made only if a record needs it). */
+export interface SpanParent {
+  readonly traceId: string;
+  readonly spanId?: string;
+  readonly sampled?: boolean;
+}
+
 export class ActiveSpan {
   readonly traceId: string;
   /** performance.now() at the start (0 when untimed). */
@@ -187,7 +172,7 @@ export class ActiveSpan {
   constructor(
     readonly name: string,
     readonly kind: SpanKind,
-    readonly parent?: { traceId: string; spanId?: string; sampled?: boolean },
+    readonly parent?: SpanParent,
     readonly timed = true,
   ) {
     this.traceId = parent?.traceId ?? newTraceId();

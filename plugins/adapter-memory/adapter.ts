@@ -19,6 +19,7 @@ import {
   type Subscription,
 } from "../../core/adapter.ts";
 import { ConsumerPool, type PooledConsumer } from "../../core/consumer-pool.ts";
+import { counterIds } from "../../core/ids.ts";
 
 
 export interface MemoryAdapterOptions {
@@ -138,8 +139,7 @@ export class MemoryAdapter implements Adapter {
   /** The group of events with exactly one (the usual case): publishing needs no iteration. */
   private readonly soleGroup = new Map<string, Group>();
   private closed = false;
-  private sequence = 0;
-  private readonly idPrefix = crypto.randomUUID().slice(0, 8) + "-";
+  private readonly nextId = counterIds(crypto.randomUUID().slice(0, 8) + "-");
 
   constructor(private readonly options: MemoryAdapterOptions) {}
 
@@ -160,7 +160,7 @@ export class MemoryAdapter implements Adapter {
     const groups = sole ? undefined : this.topics.get(event);
     if (!sole && (!groups || groups.size === 0)) return ACCEPTED;
     const message: Message = {
-      id: this.idPrefix + ++this.sequence,
+      id: this.nextId(),
       event,
       payload,
       headers: options.headers ?? {},

@@ -39,6 +39,7 @@ const JSON_CONTENT_TYPE = "application/json; charset=utf-8";
 /** `application/json`, `application/json; charset=utf-8`, `application/problem+json`… */
 export function isJsonMediaType(contentType: string | null): boolean {
   if (!contentType) return false;
+  if (contentType === JSON_TYPE) return true;
   const semi = contentType.indexOf(";");
   const media = (semi === -1 ? contentType : contentType.slice(0, semi)).trim().toLowerCase();
   return media === JSON_TYPE || (media.startsWith("application/") && media.endsWith("+json"));

@@ -20,5 +20,14 @@ test("fulfilledValue reads a fulfilled promise now and waits for anything else",
 
   // A promise resolved with a pending one is pending; a foreign thenable is never trusted.
   expect(fulfilledValue(Promise.resolve(new Promise(() => {})))).toBe(NOT_YET);
-  expect(fulfilledValue({ then: (ok: (v: number) => void) => ok(1) })).toBe(NOT_YET);
+  expect(fulfilledValue({ then: (ok: (v: number) => void) => ok(1) } as unknown as PromiseLike<number>)).toBe(NOT_YET);
+  // A subclass may change what `then` delivers: it is waited for like any promise.
+  class Wrapping<T> extends Promise<T> {
+    override then<A = T, B = never>(ok?: ((v: T) => A | PromiseLike<A>) | null, no?: ((e: unknown) => B | PromiseLike<B>) | null): Promise<A | B> {
+      return super.then((v) => ok!({ wrapped: v } as T), no);
+    }
+  }
+  const wrapped = Wrapping.resolve(1);
+  expect(fulfilledValue(wrapped)).toBe(NOT_YET);
+  expect((await wrapped) as unknown).toEqual({ wrapped: 1 });
 });

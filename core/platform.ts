@@ -68,5 +68,6 @@ export const NOT_YET: unique symbol = Symbol("rohas.notYet");
  */
 export const fulfilledValue: (promise: PromiseLike<unknown>) => unknown =
   typeof Bun !== "undefined" && typeof Bun.peek?.status === "function"
-    ? (promise) => (promise instanceof Promise && Bun.peek.status(promise) === "fulfilled" ? Bun.peek(promise) : NOT_YET)
+    ? // Plain promises only: a subclass may change what `then` delivers, which peeking would skip.
+      (promise) => (Object.getPrototypeOf(promise) === Promise.prototype && Bun.peek.status(promise as Promise<unknown>) === "fulfilled" ? Bun.peek(promise as Promise<unknown>) : NOT_YET)
     : () => NOT_YET;

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import type { Message } from "../../core/adapter.ts";
+import { ACCEPTED, type Message } from "../../core/adapter.ts";
 import { MemoryAdapter } from "./adapter.ts";
 
 const until = async (fn: () => boolean, ms = 5_000) => {
@@ -114,5 +114,34 @@ describe("memory adapter", () => {
     await adapter.close();
     expect(handled).toBe(10);
     await expect(adapter.publish("E", 1)).rejects.toThrow("closed");
+  });
+
+  test("deliveries finished in the same step (ACCEPTED) keep order, and one that publishes again does not starve timers", async () => {
+    const adapter = new MemoryAdapter({ bufferSize: 100 });
+    const order: number[] = [];
+    await adapter.subscribe("E", (m) => (order.push((m.payload as { i: number }).i), ACCEPTED), { group: "g", concurrency: 1 });
+    for (let i = 0; i < 50; i++) void adapter.publish("E", { i });
+    await until(() => order.length === 50);
+    expect(order).toEqual([...Array(50).keys()]);
+
+    // An event whose handler triggers it again, finishing synchronously each time (a self-triggering event).
+    // The cap only keeps a regression from hanging the run: the timer must fire long before it.
+    const CAP = 1_000_000;
+    let ticks = 0;
+    let ticksWhenTimerFired = -1;
+    await adapter.subscribe(
+      "Tick",
+      () => {
+        if (++ticks < CAP && ticksWhenTimerFired < 0) void adapter.publish("Tick", {});
+        return ACCEPTED;
+      },
+      { group: "g", concurrency: 4 },
+    );
+    setTimeout(() => (ticksWhenTimerFired = ticks), 5);
+    void adapter.publish("Tick", {});
+    await until(() => ticksWhenTimerFired >= 0);
+    expect(ticksWhenTimerFired).toBeGreaterThan(0);
+    expect(ticksWhenTimerFired).toBeLessThan(CAP);
+    await adapter.close();
   });
 });

@@ -80,7 +80,10 @@ class Group {
   };
 
   pump(): void {
-    while (this.size > 0) {
+    // At most what is queued now: a delivery that finishes in this step and publishes again (an event
+    // triggering itself) is handled on the next turn, so timers, requests and shutdown still get theirs.
+    let budget = this.size;
+    while (budget-- > 0) {
       const consumer = this.pool.pick();
       if (!consumer) break;
       const message = this.queue[this.head]!;

@@ -64,9 +64,13 @@ export class RohasServer {
   private build(cors: CorsPolicy | undefined): { app: LooseApp; routes: NativeRoutes } {
     const { schema } = this.engine;
     const apiRoutes = schema.apis.map((api) => new ApiRoute(api, this.ctx));
-    const routes = nativeRoutes(apiRoutes);
+    const userHealth = schema.apis.some((api) => api.path === "/health" && api.method === "GET");
+    const health = () => jsonResponse(200, { status: "ok" }, cors ? { "access-control-allow-origin": "*" } : {});
+    // `app` is assigned below; WebSocket paths reach it at request time.
+    let app: LooseApp;
+    const routes = nativeRoutes(apiRoutes, userHealth ? undefined : health, schema.websockets.map((ws) => ws.path), (request) => (app as unknown as ElysiaFetch).fetch(request));
     // Elysia hands `serve.routes` to Bun's router with its own: an API request goes from Bun straight to its route (decision 014).
-    const app = new Elysia({ serve: { routes } }) as unknown as LooseApp;
+    app = new Elysia({ serve: { routes } }) as unknown as LooseApp;
     const methodsByPath = new Map<string, Set<string>>();
 
     for (const route of apiRoutes) {
@@ -79,9 +83,7 @@ export class RohasServer {
       methodsByPath.set(api.path, methods);
     }
 
-    if (!methodsByPath.get("/health")?.has("GET")) {
-      app.get("/health", () => jsonResponse(200, { status: "ok" }, cors ? { "access-control-allow-origin": "*" } : {}));
-    }
+    if (!userHealth) app.get("/health", health);
 
     for (const ws of schema.websockets) this.addWebSocket(app, ws);
 
@@ -134,9 +136,9 @@ export class RohasServer {
     this.ctx.validators = new ValidatorCache(this.engine.schema.shapeByName);
     const { app: next, routes } = this.build(cors);
     (next as { server: Server<unknown> | null }).server = server;
-    this.routes = routes;
     // The new native routes replace every old one: Bun keeps those not named, still calling the old routes.
-    server.reload({ routes, fetch: (next as unknown as { fetch: (r: Request) => Response | Promise<Response> }).fetch } as never);
+    server.reload({ routes, fetch: (next as unknown as ElysiaFetch).fetch } as never);
+    this.routes = routes;
   }
 
   /** Binds `[server] host`/`port` (port 0 picks a free one); resolves with the bound address. */
@@ -170,7 +172,7 @@ export class RohasServer {
   }
 
   private get fetch(): (request: Request) => Response | Promise<Response> {
-    return (this.app as unknown as { fetch: (r: Request) => Response | Promise<Response> }).fetch;
+    return (this.app as unknown as ElysiaFetch).fetch;
   }
 
   get url(): string | undefined {
@@ -234,11 +236,24 @@ export class RohasServer {
 /** Bun's native route table: path → method → handler (Bun passes the matched `params` on the request). */
 export type NativeRoutes = Record<string, Record<string, (request: Request & { params: Record<string, string> }, server: SocketInfo) => Response | Promise<Response>>>;
 
-function nativeRoutes(apiRoutes: ApiRoute[]): NativeRoutes {
+type ElysiaFetch = { fetch: (request: Request) => Response | Promise<Response> };
+
+/**
+ * The table installed on the listener at listen, reload and hand-over: the API
+ * routes; `GET /health` (unless an API defines it); and each WebSocket path
+ * handed to Elysia, so that a parameter route such as `GET /ws/:room` never
+ * answers an upgrade to `/ws/chat` (Bun prefers the static path). Keys are
+ * encoded as Bun requires (it refuses non-ASCII paths); wildcard paths stay
+ * with Elysia, which names the matched rest `*`.
+ */
+function nativeRoutes(apiRoutes: ApiRoute[], health: (() => Response) | undefined, wsPaths: string[], toElysia: (request: Request) => Response | Promise<Response>): NativeRoutes {
   const routes: NativeRoutes = {};
   for (const route of apiRoutes) {
-    const byMethod = (routes[route.api.path] ??= {});
+    if (route.api.path.includes("*")) continue;
+    const byMethod = (routes[encodeURI(route.api.path)] ??= {});
     byMethod[route.api.method] = (request, server) => route.handle(request, request.params, server);
   }
+  if (health) (routes["/health"] ??= {}).GET = health;
+  for (const path of wsPaths) if (!path.includes("*")) (routes[encodeURI(path)] ??= {}).GET = toElysia;
   return routes;
 }

@@ -56,17 +56,12 @@ class EarlyResponse {
 /** One request on its way through a route: what the steps after the body read need. */
 class RouteCall {
   constructor(
-    private readonly route: ApiRoute,
     readonly request: Request,
     readonly params: Record<string, string>,
     readonly server: SocketInfo | undefined,
     readonly url: string | undefined,
     readonly span: ActiveSpan,
   ) {}
-
-  run(body: unknown): ApiResponse | Promise<ApiResponse> {
-    return this.route.callEngine(this, body);
-  }
 }
 
 export class ApiRoute {
@@ -114,8 +109,8 @@ export class ApiRoute {
     const span = new ActiveSpan(this.spanName, "http", parent, recording);
     // Sampled here (a caller's flag does not override our store's budget; without telemetry it travels on).
     span.sampled = engine.sampleTrace(span.traceId, parent?.sampled);
-    const call = new RouteCall(this, request, params ?? {}, server, url, span);
-    if (!this.readsBody) return this.proceed(call, () => call.run(undefined));
+    const call = new RouteCall(request, params ?? {}, server, url, span);
+    if (!this.readsBody) return this.proceed(call, () => this.callEngine(call, undefined));
     let text: Promise<string | undefined>;
     let json: boolean;
     try {
@@ -127,7 +122,7 @@ export class ApiRoute {
     }
     // One turn for the body (Bun's server hands it over asynchronously); parsing, the handler and the answer follow in that step.
     return text.then(
-      (t) => this.proceed(call, () => call.run(this.parseBody(t, json))),
+      (t) => this.proceed(call, () => this.callEngine(call, this.parseBody(t, json))),
       (error: unknown) => this.fail(call, error),
     );
   }
@@ -150,7 +145,7 @@ export class ApiRoute {
   }
 
   /** Hands the checked request to the engine (after the query is read: a bad body is reported before a bad query). */
-  callEngine(call: RouteCall, body: unknown): ApiResponse | Promise<ApiResponse> {
+  private callEngine(call: RouteCall, body: unknown): ApiResponse | Promise<ApiResponse> {
     const { engine } = this.ctx;
     // What handlers and middlewares see; built only if one of them reads it.
     const headers = lazyHeaders(call.request.headers);

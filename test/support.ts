@@ -4,7 +4,7 @@
  * repository, start servers on free ports and wait until they answer.
  */
 import { spawn, spawnSync, type Subprocess } from "bun";
-import { cpSync, existsSync, mkdtempSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -50,15 +50,49 @@ export function runRohas(args: string[], cwd: string, options: { mode?: "binary"
   return { code: proc.exitCode ?? -1, stdout: proc.stdout.toString(), stderr: proc.stderr.toString() };
 }
 
+/**
+ * A port nothing listens on, chosen below the kernel's ephemeral range. A port
+ * from that range (what listening on port 0 gives) can be handed to an
+ * outgoing connection before the server binds it (the server then exits with
+ * "address in use"), and polling a localhost port of that range that nothing
+ * listens on yet can connect a client socket to itself (TCP self-connect,
+ * reproduced here after ~6,000 attempts on an even port): the probe then waits
+ * for an answer that never comes, as a CI run's /health probe once did.
+ */
 export async function freePort(): Promise<number> {
+  const low = 20_000;
+  const high = ephemeralStart() - 1;
+  if (high <= low) return listenOnce(0);
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = low + Math.floor(Math.random() * (high - low + 1));
+    try {
+      return await listenOnce(port);
+    } catch {
+      // taken: try another
+    }
+  }
+  throw new Error(`no free port found between ${low} and ${high}`);
+}
+
+function ephemeralStart(): number {
+  try {
+    const first = Number(readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0]);
+    return Number.isInteger(first) && first > 0 ? first : 32_768;
+  } catch {
+    return 32_768; // not Linux: the IANA dynamic range starts at 49152, Linux's default at 32768
+  }
+}
+
+/** Listens on `port` (0: any) on 127.0.0.1, closes, and answers the port. */
+function listenOnce(port: number): Promise<number> {
   return new Promise((resolvePort, reject) => {
     const server = createServer();
     server.unref();
     server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
+    server.listen(port, "127.0.0.1", () => {
       const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolvePort(port));
+      const bound = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolvePort(bound));
     });
   });
 }

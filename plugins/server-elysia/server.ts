@@ -1,7 +1,8 @@
 /**
  * Builds the one Elysia app serving a schema: a route per API, a WebSocket
  * route per `ws` block, `GET /health`, CORS preflights and a JSON 404; then
- * listens and, at shutdown, drains in-flight requests within a bound.
+ * listens and, at shutdown, drains in-flight requests within a bound. API
+ * routes are also handed to Bun's router as native routes (decision 014).
  */
 import { Elysia } from "elysia";
 import type { Server } from "bun";
@@ -41,7 +42,7 @@ type LooseApp = {
 
 export class RohasServer {
   readonly app: LooseApp;
-  /** The API routes as Bun native routes (what a reload or a hand-over installs on the listener). */
+  /** The Bun native route table (API routes, /health, ws paths): what listen, a reload and a hand-over install. */
   private routes: NativeRoutes;
   private readonly ctx: RouteContext;
   private readonly wsRoutes: WsRoute[] = [];

@@ -37,7 +37,14 @@ export class TelemetryNames {
   private readonly handlers = new Map<string, HandlerNames>();
   private readonly events = new Map<string, EventNames>();
 
+  /* The last answer of each lookup: an API call or a delivery asks for the same names several times in a row. */
+  private lastHandler?: HandlerNames;
+  private lastEventName?: string;
+  private lastEvent?: EventNames;
+
   handler(ref: HandlerRef): HandlerNames {
+    const last = this.lastHandler;
+    if (last !== undefined && last.labels.handler === ref.name && last.labels.kind === ref.kind) return last;
     // Keyed by name: names are unique within a kind, and kinds rarely share one (then it is rebuilt).
     let names = this.handlers.get(ref.name);
     if (names === undefined || names.labels.kind !== ref.kind) {
@@ -50,10 +57,11 @@ export class TelemetryNames {
       };
       this.handlers.set(ref.name, names);
     }
-    return names;
+    return (this.lastHandler = names);
   }
 
   event(name: string): EventNames {
+    if (name === this.lastEventName) return this.lastEvent!;
     let names = this.events.get(name);
     if (names === undefined) {
       const labels = Object.freeze({ event: name });
@@ -69,6 +77,7 @@ export class TelemetryNames {
       };
       this.events.set(name, names);
     }
-    return names;
+    this.lastEventName = name;
+    return (this.lastEvent = names);
   }
 }

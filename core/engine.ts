@@ -617,11 +617,7 @@ export class Engine {
       // The span itself, not its context: an unsampled trace's consume span then never makes an id.
       span,
       "handler",
-      (done) =>
-        // Nothing to publish (the usual event handler): end the span here, without collecting effects.
-        event.triggers.length === 0 && done.state.emitted === undefined
-          ? this.recordSpan(span)
-          : this.afterHandlers(event, span, done.result === undefined ? message.payload : done.result, [done.state]),
+      (done) => this.afterHandlers(event, span, done.result === undefined ? message.payload : done.result, [done.state]),
       (error) => this.firstDeliveryFailed(event, message, span, error),
     );
     // A promise resolved with afterHandlers' promise adopts it: the types nest, the values do not.

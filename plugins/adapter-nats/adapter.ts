@@ -6,10 +6,11 @@
  * nak'ed with a backoff delay, and after `maxAttempts` the message is copied to
  * the dead-letter stream `ROHAS_DLQ` (subject `rohas.dlq.<event>`) and
  * terminated (the durable's own max_deliver is unlimited and kept up to date, so the
- * server never gives up first). A handler running longer than the ack wait keeps its
- * message with in-progress signs; a stream or durable that vanished is recreated. The
- * client reconnects forever with backoff; a first connect to an unreachable server
- * fails fast with the address and the reason.
+ * server never gives up first). Streams keep messages up to a maximum age and size
+ * (limits.ts), set on create and brought up to date on an existing stream. A handler
+ * running longer than the ack wait keeps its message with in-progress signs; a stream or
+ * durable that vanished is recreated. The client reconnects forever with backoff; a
+ * first connect to an unreachable server fails fast with the address and the reason.
  */
 import {
   AckPolicy,
@@ -35,9 +36,10 @@ import {
   type SubscribeOptions,
   type Subscription,
 } from "../../core/adapter.ts";
+import { describeLimits, limitsDiffer, retentionLimits, type RetentionOptions, type StreamLimits } from "./limits.ts";
 import { PullConsumer } from "./pull.ts";
 
-export interface NatsAdapterOptions {
+export interface NatsAdapterOptions extends RetentionOptions {
   url: string;
   /** How long JetStream waits for an ack before redelivering (a consumer that died). */
   ackWaitMs: number;
@@ -75,9 +77,12 @@ export class NatsAdapter implements Adapter {
   private status?: AsyncIterable<unknown>;
 
   private readonly drainTimeoutMs: number;
+  private readonly limits: { events: StreamLimits; dlq: StreamLimits };
 
+  /** Throws an `adapter/config` AdapterError for a bad retention option, so start-up stops before connecting. */
   constructor(private readonly options: NatsAdapterOptions) {
     this.drainTimeoutMs = options.drainTimeoutMs ?? 5_000;
+    this.limits = retentionLimits(options);
   }
 
   async connect(): Promise<void> {
@@ -110,17 +115,45 @@ export class NatsAdapter implements Adapter {
     if (this.streams.has(name)) return Promise.resolve();
     let ensuring = this.ensuring.get(name);
     if (!ensuring) {
-      ensuring = (async () => {
-        try {
-          await this.jsm!.streams.info(name);
-        } catch {
-          await this.jsm!.streams.add({ name, subjects });
-        }
-        this.streams.add(name);
-      })().finally(() => this.ensuring.delete(name));
+      ensuring = this.makeStream(name, subjects)
+        .then(() => void this.streams.add(name))
+        .finally(() => this.ensuring.delete(name));
       this.ensuring.set(name, ensuring);
     }
     return ensuring;
+  }
+
+  /** Creates a stream with the configured limits, or brings an existing stream's limits up to date. */
+  private async makeStream(name: string, subjects: string[]): Promise<void> {
+    const limits = name === DLQ_STREAM ? this.limits.dlq : this.limits.events;
+    let config;
+    try {
+      config = (await this.jsm!.streams.info(name)).config;
+    } catch {
+      try {
+        await this.jsm!.streams.add({ name, subjects, ...limits });
+      } catch (error) {
+        throw new AdapterError("adapter/stream-failed", `cannot create JetStream stream ${name} (${describeLimits(limits)}) on NATS at ${this.options.url}: ${reason(error)}`, error);
+      }
+      return;
+    }
+    if (limitsDiffer(config, limits)) await this.updateLimits(name, config, limits);
+  }
+
+  /**
+   * Applies changed limits to an existing stream (an older version made it without, or the config
+   * changed). Only max_age, max_bytes and duplicate_window are sent; the client merges them into
+   * the stream's config, so an operator's other settings stay. A refusal is a warning: the stream
+   * works as it is, and publishing must not fail over its retention.
+   */
+  private async updateLimits(name: string, config: StreamLimits, limits: StreamLimits): Promise<void> {
+    try {
+      await this.jsm!.streams.update(name, limits);
+    } catch (error) {
+      console.warn(
+        `rohas nats: stream ${name} keeps its current limits (${describeLimits(config)}): JetStream refused the configured ${describeLimits(limits)}: ${reason(error)}`,
+      );
+    }
   }
 
   async publish(event: string, payload: unknown, options: PublishOptions = {}): Promise<void> {

@@ -319,6 +319,8 @@ export class Engine {
     kind: SpanKindOfCall,
     next: (invoked: Invoked) => R,
     failed: (error: HandlerError) => R,
+    /** The parent's start, when the parent started in this same step (a delivery's consume span). */
+    startedAt?: number,
   ): R | Promise<R> {
     const { beforeInvoke, afterInvoke } = this.rohas.hooks;
     if (beforeInvoke.isUsed() || afterInvoke.isUsed()) return this.invokeHooked(ref, args, parent, kind).then(next, failed);
@@ -326,7 +328,7 @@ export class Engine {
     let span: ActiveSpan;
     if (timed) {
       const names = this.names.handler(ref);
-      span = new ActiveSpan(names.span, kind, parent).share(names.attributes);
+      span = new ActiveSpan(names.span, kind, parent, true, startedAt).share(names.attributes);
     } else span = new ActiveSpan(ref.name, kind, parent, false);
     const state = new InvocationState(this, span, ref.name);
     let returned: unknown;
@@ -619,6 +621,8 @@ export class Engine {
       "handler",
       (done) => this.afterHandlers(event, span, done.result === undefined ? message.payload : done.result, [done.state]),
       (error) => this.firstDeliveryFailed(event, message, span, error),
+      // Nothing ran since the consume span started: the handler's span starts on the same clock reading.
+      span.timed ? span.startMark : undefined,
     );
     // A promise resolved with afterHandlers' promise adopts it: the types nest, the values do not.
     return (outcome ?? ACCEPTED) as Promise<void>;

@@ -174,10 +174,12 @@ export class ActiveSpan {
     readonly kind: SpanKind,
     readonly parent?: SpanParent,
     readonly timed = true,
+    /** A performance.now() reading taken in this same step: spans that start together share one clock read. */
+    startedAt?: number,
   ) {
     this.traceId = parent?.traceId ?? newTraceId();
     this.sampled = parent?.sampled ?? true;
-    this.startMark = timed ? performance.now() : 0;
+    this.startMark = timed ? (startedAt ?? performance.now()) : 0;
   }
 
   /** Made on first use: most spans of unsampled traces never need one. */

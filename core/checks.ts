@@ -2,7 +2,8 @@
  * The core validation rules, tapped into `validate` like any plugin's rules.
  * Each rule is a function (schema, diagnostics) → void, one module per rule
  * family under core/checks/. Every rule is linear in the schema size: maps are
- * built once (or reused from buildSchema), nothing compares blocks pairwise.
+ * built once (or reused from buildSchema), nothing compares blocks pairwise
+ * (except each ws path against the GET routes of its length: ws blocks are few).
  *
  * Shape problems (missing or malformed properties, unknown HTTP methods) are
  * reported by buildSchema; the rules read what was written (core/checks/
@@ -21,6 +22,7 @@
  *   validate/duplicate-route         same method + path shape as another api      routes.ts
  *   validate/duplicate-ws-path       same path shape as another ws                routes.ts
  *   validate/ws-path-conflict        ws path shape equals a GET api's             routes.ts
+ *   validate/ws-path-overlap         (warning) ws and GET paths share a request   routes.ts
  *   validate/body-on-get             `body` on a GET or HEAD api                  get-body.ts
  *   validate/cron-field-count        schedule without 5 or 6 fields               cron.ts
  *   validate/bad-cron                croner rejects the schedule                  cron.ts

@@ -80,6 +80,53 @@ ws Other { path: "/live/:id" }
     ]);
   });
 
+  test("a ws path and a GET api of different shapes matching one request: a warning naming which answers it", () => {
+    const src = `api Room { method: GET  path: "/ws/:room" }
+ws Chat { path: "/ws/chat" }
+api Stats { method: GET  path: "/live/stats" }
+ws Live { path: "/live/:channel" }
+`;
+    expect(check(src).map(brief)).toEqual([
+      {
+        code: "validate/ws-path-overlap",
+        severity: "warning",
+        message: "ws Chat path /ws/chat and GET /ws/:room of api Room both match /ws/chat: ws Chat answers it, so api Room never gets a plain GET /ws/chat",
+        at: pos(src, `"/ws/chat"`),
+        length: 10,
+        hint: "the more specific path answers a request both match; give one of them another path if both should answer it (api Room is at schema/main.ro:1)",
+      },
+      {
+        code: "validate/ws-path-overlap",
+        severity: "warning",
+        message:
+          "ws Live path /live/:channel and GET /live/stats of api Stats both match /live/stats: api Stats answers it, so a WebSocket upgrade to /live/stats never reaches ws Live",
+        at: pos(src, `"/live/:channel"`),
+        length: 16,
+        hint: "the more specific path answers a request both match; give one of them another path if both should answer it (api Stats is at schema/main.ro:3)",
+      },
+    ]);
+  });
+
+  test("paths that cannot match one request do not overlap: other lengths, other statics, other methods, the root", () => {
+    const src = `api A { method: GET  path: "/ws/:room/history" }
+api B { method: GET  path: "/chat/:room" }
+api C { method: POST  path: "/ws/:room" }
+api D { method: GET  path: "/:slug" }
+ws Chat { path: "/ws/chat" }
+ws Root { path: "/" }
+`;
+    expect(check(src)).toEqual([]);
+  });
+
+  test("the first segment where one path is static decides, as the router does", () => {
+    const src = `api A { method: GET  path: "/a/:x/c" }
+ws W { path: "/a/b/:y" }
+`;
+    expect(check(src).map((d) => d.message)).toEqual([
+      "ws W path /a/b/:y and GET /a/:x/c of api A both match /a/b/c: ws W answers it, so api A never gets a plain GET /a/b/c",
+    ]);
+  });
+
   test("routeShape ignores parameter names and a trailing slash", () => {
     expect(routeShape("/users/:id/")).toBe("/users/:");
     expect(routeShape("/")).toBe("/");

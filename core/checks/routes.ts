@@ -3,10 +3,13 @@
  * path with parameter names ignored (`/users/:id` = `/users/:userId`) and a
  * trailing slash ignored (the HTTP server matches both); WebSocket paths collide
  * with each other and with GET routes, since an upgrade is a GET request.
- * Paths with problems of their own (rule 5) are left out.
+ * A ws path and a GET path of different shapes that still match one request
+ * (`/ws/chat` and `/ws/:room`) are legal: the more specific one answers it, so
+ * that is a warning naming which. Paths with problems of their own (rule 5)
+ * are left out.
  */
 import type { Diagnostic } from "../../grammar/ast.ts";
-import { error, type ApiDef, type Schema, type WsDef } from "../schema.ts";
+import { error, warning, type ApiDef, type Schema, type WsDef } from "../schema.ts";
 import { analysePath } from "./paths.ts";
 import { pathSpan, writtenMethod, writtenPath } from "./properties.ts";
 import { where } from "./source.ts";
@@ -53,6 +56,7 @@ export function checkRoutes(schema: Schema, diagnostics: Diagnostic[]): void {
   }
 
   const sockets = new Map<string, Route<WsDef>>();
+  const gets = getsBySegmentCount(apis);
   for (const ws of schema.websockets) {
     const route = routable(ws);
     if (!route) continue;
@@ -79,6 +83,81 @@ export function checkRoutes(schema: Schema, diagnostics: Diagnostic[]): void {
           `a WebSocket upgrade is a GET request; give one of them another path (api ${get.def.name} is at ${where(pathSpan(get.def))})`,
         ),
       );
+      continue;
     }
+    reportOverlaps(ws, route, gets.get(segments(route.shape).length) ?? [], diagnostics);
+  }
+}
+
+interface ShapedRoute<T> extends Route<T> {
+  shape: string;
+}
+
+const segments = (shape: string): string[] => shape.split("/");
+const isParam = (segment: string): boolean => segment === ":";
+
+/**
+ * GET routes by number of segments: only routes of one length can match one request. Pairs are
+ * compared within a length, so the cost is ws paths × GET routes of their length (ws blocks are few).
+ * Wildcard paths (`*`) are left out: they match any length.
+ */
+function getsBySegmentCount(apis: Map<string, Route<ApiDef>>): Map<number, ShapedRoute<ApiDef>[]> {
+  const byCount = new Map<number, ShapedRoute<ApiDef>[]>();
+  for (const [key, route] of apis) {
+    if (!key.startsWith("GET ")) continue;
+    const shape = key.slice(4);
+    if (shape.includes("*")) continue;
+    const count = segments(shape).length;
+    let list = byCount.get(count);
+    if (!list) byCount.set(count, (list = []));
+    list.push({ ...route, shape });
+  }
+  return byCount;
+}
+
+/**
+ * The request path both shapes match (statics taken from whichever has one), and which route
+ * answers it: at the first segment where one is static and the other a parameter, the router
+ * prefers the static one. Undefined when no request matches both.
+ */
+function overlap(wsShape: string, getShape: string): { example: string; wsWins: boolean } | undefined {
+  const a = segments(wsShape);
+  const b = segments(getShape);
+  const example: string[] = [];
+  let wsWins: boolean | undefined;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (isParam(x) && isParam(y)) example.push(":param");
+    // A parameter never matches an empty segment (the root path).
+    else if ((isParam(x) && y === "") || (isParam(y) && x === "")) return undefined;
+    else if (isParam(x)) {
+      example.push(y);
+      wsWins ??= false;
+    } else if (isParam(y)) {
+      example.push(x);
+      wsWins ??= true;
+    } else if (x === y) example.push(x);
+    else return undefined;
+  }
+  return wsWins === undefined ? undefined : { example: example.join("/") || "/", wsWins };
+}
+
+function reportOverlaps(ws: WsDef, route: { path: string; shape: string }, gets: ShapedRoute<ApiDef>[], diagnostics: Diagnostic[]): void {
+  if (route.shape.includes("*")) return;
+  for (const get of gets) {
+    const shared = overlap(route.shape, get.shape);
+    if (!shared) continue;
+    const answers = shared.wsWins
+      ? `ws ${ws.name} answers it, so api ${get.def.name} never gets a plain GET ${shared.example}`
+      : `api ${get.def.name} answers it, so a WebSocket upgrade to ${shared.example} never reaches ws ${ws.name}`;
+    diagnostics.push(
+      warning(
+        "validate/ws-path-overlap",
+        `ws ${ws.name} path ${route.path} and GET ${get.path} of api ${get.def.name} both match ${shared.example}: ${answers}`,
+        pathSpan(ws),
+        `the more specific path answers a request both match; give one of them another path if both should answer it (api ${get.def.name} is at ${where(pathSpan(get.def))})`,
+      ),
+    );
   }
 }

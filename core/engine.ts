@@ -100,6 +100,8 @@ export class Engine {
   /** Counter and histogram metrics, batched here and recorded every 100 ms (core/metric-batch.ts). */
   private readonly metrics = new MetricBatch();
   private metricTimer: ReturnType<typeof setInterval> | undefined;
+  /** Traces asked for by `keepTrace`, recorded over the sampling budget. */
+  private readonly wantedTraces = new Set<string>();
 
   constructor(
     readonly rohas: Rohas,
@@ -252,8 +254,21 @@ export class Engine {
    */
   sampleTrace(traceId: string, inherited = true): boolean {
     if (!this.telemetryOn) return inherited;
+    if (this.wantedTraces.size > 0 && this.wantedTraces.delete(traceId)) return true;
     const hook = this.rohas.hooks.sampleTrace;
     return !hook.isUsed() || hook.call(traceId) !== false;
+  }
+
+  /**
+   * The trace `traceId`, when it enters this process, is recorded whatever the
+   * sampling budget says: someone here asked to see it (the Workbench's tester
+   * sends a request under a trace id it made). Once; forgotten after a minute
+   * if no request carries it. A caller's `traceparent` flag alone never does this.
+   */
+  keepTrace(traceId: string): void {
+    this.wantedTraces.add(traceId);
+    const forget = setTimeout(() => this.wantedTraces.delete(traceId), 60_000);
+    (forget as { unref?: () => void }).unref?.();
   }
 
   /** A span through which a trace enters this process (a cron run, a message from elsewhere): sampled here. */

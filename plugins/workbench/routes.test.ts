@@ -242,6 +242,16 @@ describe("JSON API", () => {
       expect(req.headers.authorization).toBe("Bearer x");
       expect(req.headers.cookie).toBeUndefined();
       expect(req.headers.host).toBe(`127.0.0.1:${app.port}`);
+      // Sent under a trace of the Workbench's own, which the engine is told to record over the sampling budget.
+      const sent = /^00-([0-9a-f]{32})-[0-9a-f]{16}-01$/.exec(req.headers.traceparent ?? "");
+      expect(sent).not.toBeNull();
+      expect(engine.keptTraces).toEqual([sent![1]!]);
+
+      const own = `00-${"12".repeat(16)}-${"34".repeat(8)}-00`;
+      await call("/_rohas/api/invoke/GetOrder", { method: "POST", body: JSON.stringify({ params: { id: "1" }, headers: { traceparent: own } }) });
+      // A traceparent given in the tester is sent as written; its trace is still recorded.
+      expect(seen.at(-1)!.headers.traceparent).toBe(own);
+      expect(engine.keptTraces.at(-1)).toBe("12".repeat(16));
 
       await call("/_rohas/api/invoke/PlaceOrder", { method: "POST", body: JSON.stringify({ body: { item: "lamp", quantity: 2 } }) });
       expect(seen.at(-1)).toMatchObject({ method: "POST", body: '{"item":"lamp","quantity":2}' });

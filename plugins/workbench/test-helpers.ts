@@ -52,6 +52,12 @@ export class FakeEngine implements WorkbenchEngine {
   record(record: TelemetryRecord): void {
     this.records.push(record);
   }
+
+  readonly keptTraces: string[] = [];
+
+  keepTrace(traceId: string): void {
+    this.keptTraces.push(traceId);
+  }
 }
 
 /** An in-memory TelemetryQuery that remembers what it was asked. */

@@ -48,14 +48,23 @@ export function park(server: Server<unknown>): void {
 /**
  * The parked listener on `hostname` and `port` (0: any port, as a restart of a
  * server that asked for port 0 should keep the port it got), switched to
- * `fetch`; the requests that waited are answered by it.
+ * `fetch`; the requests that waited are answered by it, after `adopted` has
+ * seen the server (the new app must know its server first: client addresses
+ * are read through it).
  */
-export function adopt(hostname: string, port: number, fetch: Fetch, routes: Record<string, unknown> = {}): Server<unknown> | undefined {
+export function adopt(
+  hostname: string,
+  port: number,
+  fetch: Fetch,
+  routes: Record<string, unknown> = {},
+  adopted: (server: Server<unknown>) => void = () => {},
+): Server<unknown> | undefined {
   const i = parked.findIndex((p) => p.hostname === hostname && (port === 0 || p.port === port));
   if (i < 0) return undefined;
   const [entry] = parked.splice(i, 1) as [Parked];
   clearTimeout(entry.expiry);
   entry.server.reload({ routes, fetch } as never);
+  adopted(entry.server);
   for (const w of entry.waiting.splice(0)) w.resolve(fetch(w.request));
   return entry.server;
 }

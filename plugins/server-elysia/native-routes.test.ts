@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import type { ApiResponse } from "../../core/engine.ts";
 import type { ServerEngine } from "./engine-port.ts";
+import { clientAddresses } from "./rate-limit.ts";
 import { RohasServer } from "./server.ts";
 import { api, FakeEngine, schemaOf, ws } from "./test-helpers.ts";
 
@@ -92,5 +93,22 @@ describe("server-elysia native routes", () => {
     expect(broken.status).toBe(500);
     expect(await broken.json()).toEqual({ error: "engine broke" });
     expect(server.inFlight).toBe(0);
+  });
+
+  test("requests that waited for a hand-over are answered knowing the client's address", async () => {
+    // An API behind `rate_limit` gets the client's address from the route; the handler answers what the limit would key on.
+    const engine = new FakeEngine(schemaOf({ apis: [api("Who", "GET", "/who", { middlewares: ["rate_limit"] })] }));
+    engine.middlewares.set("rate_limit", () => undefined);
+    engine.apiHandlers.set("Who", (req) => clientAddresses.get(req.headers) ?? "unknown");
+    const first = serve(engine);
+    expect(await (await fetch(`${first.url}/who`)).json()).toBe("127.0.0.1");
+    await first.server.stop(1000, true);
+    // Parked: this request waits for the next server, which answers it when it adopts the listener.
+    const waiting = fetch(`${first.url}/who`);
+    await Bun.sleep(50);
+    const next = serve(engine);
+    expect(next.url).toBe(first.url);
+    expect(await (await waiting).json()).toBe("127.0.0.1");
+    expect(await (await fetch(`${next.url}/who`)).json()).toBe("127.0.0.1");
   });
 });

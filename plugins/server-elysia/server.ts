@@ -145,12 +145,11 @@ export class RohasServer {
   /** Binds `[server] host`/`port` (port 0 picks a free one); resolves with the bound address. */
   listen(): ListenAddress {
     const { host, port, max_body_size } = this.engine.config.server;
-    const handedOver = adopt(host, port, this.fetch, this.routes);
-    if (handedOver) {
-      // A `rohas dev` restart: this app takes over the previous engine's listener (its WebSockets upgrade through it too).
-      (this.app as { server: Server<unknown> | null }).server = handedOver;
-      return this.addressOf(handedOver, host, port);
-    }
+    // A `rohas dev` restart: this app takes over the previous engine's listener (its WebSockets upgrade through it too).
+    const handedOver = adopt(host, port, this.fetch, this.routes, (server) => {
+      (this.app as { server: Server<unknown> | null }).server = server;
+    });
+    if (handedOver) return this.addressOf(handedOver, host, port);
     this.app.listen({
       hostname: host,
       port,

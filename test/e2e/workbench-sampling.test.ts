@@ -49,7 +49,7 @@ describe("Workbench tester over the sampling budget", () => {
         const res = await fetch(`${server.url}/_rohas/api/traces/${id}`);
         return res.status === 200 ? ((await res.json()) as { spans: { name: string }[] }) : undefined;
       }, 10_000);
-      const names = trace.spans.map((s) => s.name);
+      const names = trace!.spans.map((s) => s.name);
       // The whole chain of the call, not only its HTTP span.
       expect(names).toContain("POST /orders");
       expect(names).toContain("api CreateOrder");

@@ -1,13 +1,15 @@
 /**
- * Apache Kafka (kafkajs). Topic `rohas.<event>` per event (created on start
- * when `create_topics`), one consumer group per Rohas consumer group. Offsets
+ * Apache Kafka (kafkajs). Topic `<prefix><event>` per event (created on first
+ * use when `create_topics`), one consumer group per Rohas consumer group and
+ * event; the prefix (`topic_prefix`, default `rohas.`) namespaces a project on
+ * a shared cluster, and topics.ts makes every name. Offsets
  * are committed only after the handler finished, so a consumer that dies
  * mid-message gets it redelivered after the group rebalances (at least once);
  * they are committed at least every 500 ms, so a crash reruns little. The
  * member heartbeats while handlers run; a non-JSON message is dead-lettered.
  * Kafka has no per-message nack: a failure is retried in place with backoff
  * (which keeps per-partition order), then the message is written to
- * `rohas.dlq.<event>` and skipped. The message key comes from `options.key`,
+ * `<prefix>dlq.<event>` and skipped. The message key comes from `options.key`,
  * else from the payload field named by `key_field`.
  */
 import { Kafka, logLevel, type Admin, type Consumer, type KafkaMessage, type Producer } from "kafkajs";
@@ -23,6 +25,7 @@ import {
   type SubscribeOptions,
   type Subscription,
 } from "../../core/adapter.ts";
+import { TopicNames } from "./topics.ts";
 
 export interface KafkaAdapterOptions {
   brokers: string[];
@@ -35,9 +38,10 @@ export interface KafkaAdapterOptions {
   drainTimeoutMs: number;
   /** Kafka's default max.message.bytes for a topic. */
   maxMessageBytes: number;
+  /** Starts every topic and consumer group name (topics.ts); default "rohas.". */
+  topicPrefix?: string;
 }
 
-const topic = (event: string) => `rohas.${event}`;
 /** Bytes a record adds to a batch beyond its key, value and headers (varints, attributes). */
 const RECORD_OVERHEAD = 32;
 
@@ -65,6 +69,7 @@ interface ConsumerState {
 export class KafkaAdapter implements Adapter {
   readonly name = "kafka";
   private readonly kafka: Kafka;
+  private readonly names: TopicNames;
   private producer?: Producer;
   private admin?: Admin;
   private readonly topics = new Set<string>();
@@ -73,7 +78,9 @@ export class KafkaAdapter implements Adapter {
   /** Publishes waiting for the end of this tick, per topic. */
   private readonly batches = new Map<string, Batch>();
 
+  /** Throws an `adapter/config` AdapterError for a bad topic_prefix, so start-up stops before connecting. */
   constructor(private readonly options: KafkaAdapterOptions) {
+    this.names = new TopicNames(options.topicPrefix);
     this.kafka = new Kafka({
       clientId: options.clientId,
       brokers: options.brokers,
@@ -107,7 +114,8 @@ export class KafkaAdapter implements Adapter {
 
   async publish(event: string, payload: unknown, options: PublishOptions = {}): Promise<void> {
     if (this.closed || !this.producer) throw new AdapterError("adapter/closed", `cannot publish ${event}: the Kafka adapter is not connected`);
-    await this.ensureTopic(topic(event));
+    const name = this.names.eventTopic(event);
+    await this.ensureTopic(name);
     const value = JSON.stringify(payload ?? null);
     const bytes = Buffer.byteLength(value);
     if (bytes > this.options.maxMessageBytes) {
@@ -128,11 +136,10 @@ export class KafkaAdapter implements Adapter {
     // Publishes made in the same tick go to the broker as one produce request (acks -1: all
     // in-sync replicas); each resolves only when the request that carried it was acknowledged.
     return new Promise<void>((resolve, reject) => {
-      const name = topic(event);
       let batch = this.batches.get(name);
       if (batch && batch.bytes + size > this.options.maxMessageBytes / 2) {
         this.batches.delete(name);
-        this.flush(event, batch);
+        this.flush(event, name, batch);
         batch = undefined;
       }
       if (!batch) {
@@ -141,7 +148,7 @@ export class KafkaAdapter implements Adapter {
         batch = fresh;
         queueMicrotask(() => {
           if (this.batches.get(name) === fresh) this.batches.delete(name);
-          if (fresh.messages.length) this.flush(event, fresh);
+          if (fresh.messages.length) this.flush(event, name, fresh);
         });
       }
       batch.messages.push(message);
@@ -150,10 +157,10 @@ export class KafkaAdapter implements Adapter {
     });
   }
 
-  private flush(event: string, batch: Batch): void {
+  private flush(event: string, topic: string, batch: Batch): void {
     const messages = batch.messages;
     batch.messages = [];
-    this.producer!.send({ topic: topic(event), acks: -1, messages }).then(
+    this.producer!.send({ topic, acks: -1, messages }).then(
       () => {
         for (const w of batch.waiters) w.resolve();
       },
@@ -166,13 +173,16 @@ export class KafkaAdapter implements Adapter {
 
   async subscribe(event: string, handler: MessageHandler, options: SubscribeOptions): Promise<Subscription> {
     const retry = { ...DEFAULT_RETRY, ...options.retry };
-    await this.ensureTopic(topic(event));
-    await this.ensureTopic(`rohas.dlq.${event}`);
+    // Both names are checked before anything is made: a name Kafka refuses fails here, not at the first dead letter.
+    const topic = this.names.eventTopic(event);
+    const deadLetters = this.names.deadLetterTopic(event);
+    await this.ensureTopic(topic);
+    await this.ensureTopic(deadLetters);
     const heartbeatInterval = Math.max(100, Math.floor(this.options.sessionTimeoutMs / 10));
     const consumer = this.kafka.consumer({
       // One Kafka group per Rohas group *and event*: members of a Kafka group must all subscribe
       // to the same topics, or partitions of one event get assigned to consumers of another.
-      groupId: `${options.group}.${event}`,
+      groupId: this.names.groupId(options.group, event),
       sessionTimeout: this.options.sessionTimeoutMs,
       heartbeatInterval,
       rebalanceTimeout: this.options.sessionTimeoutMs * 2,
@@ -184,7 +194,7 @@ export class KafkaAdapter implements Adapter {
     state.beat.unref?.();
     this.consumers.add(state);
     await consumer.connect();
-    await untilTopicKnown(() => consumer.subscribe({ topic: topic(event), fromBeginning: true }));
+    await untilTopicKnown(() => consumer.subscribe({ topic, fromBeginning: true }));
     const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
     await consumer.run({
       // kafkajs commits by default only at the end of each fetched batch (up to thousands of
@@ -280,10 +290,10 @@ export class KafkaAdapter implements Adapter {
     }
   }
 
-  /** Writes the message as received to `rohas.dlq.<event>` and tells onDeadLetter once. */
+  /** Writes the message as received to `<prefix>dlq.<event>` and tells onDeadLetter once. */
   private async deadLetter(event: string, message: Message, raw: KafkaMessage, error: unknown, options: SubscribeOptions): Promise<void> {
     await this.producer!.send({
-      topic: `rohas.dlq.${event}`,
+      topic: this.names.deadLetterTopic(event),
       acks: -1,
       messages: [{ key: raw.key, value: raw.value, timestamp: raw.timestamp, headers: { ...raw.headers, "rohas-id": message.id, "rohas-error": reason(error).slice(0, 1000) } }],
     });

@@ -1,4 +1,4 @@
-/** adapter-kafka: Apache Kafka via kafkajs (`[adapter] type = "kafka"`; `brokers` default ["127.0.0.1:9092"]). */
+/** adapter-kafka: Apache Kafka via kafkajs (`[adapter] type = "kafka"`; `brokers` default ["127.0.0.1:9092"], `topic_prefix` default "rohas."). */
 import type { RohasPlugin } from "../../core/plugin.ts";
 import { KafkaAdapter } from "./adapter.ts";
 
@@ -20,6 +20,9 @@ const adapterKafka: RohasPlugin = {
         sessionTimeoutMs: Number(o.session_timeout_ms ?? 10_000),
         drainTimeoutMs: Number(o.drain_timeout_ms ?? rohas.config.server.shutdown_timeout_ms),
         maxMessageBytes: Number(o.max_message_bytes ?? 1_048_588),
+        // Passed as written (no String()): the adapter refuses a number or an empty string with
+        // an error naming the key, where String() would quietly turn 5 into the prefix "5".
+        topicPrefix: o.topic_prefix as string | undefined,
       });
     });
   },

@@ -3,51 +3,26 @@
  * retry policy, recovery from a lost stream or durable, long handlers kept alive,
  * bounded close. Each test makes its own uniquely named streams and deletes them.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { AckPolicy, connect, DeliverPolicy, type JetStreamManager, type NatsConnection, nanos } from "nats";
-import { brokerAvailable, unique, until } from "../../test/adapters/broker.ts";
-import { NatsAdapter, type NatsAdapterOptions } from "./adapter.ts";
+import { describe, expect, test } from "bun:test";
+import { AckPolicy, DeliverPolicy, nanos } from "nats";
+import { brokerAvailable, until } from "../../test/adapters/broker.ts";
+import { natsFixture } from "./test-fixture.ts";
 
-const URL = "nats://127.0.0.1:4222";
 const available = await brokerAvailable("nats", 4222);
 
 if (available) {
-  let nc: NatsConnection;
-  let jsm: JetStreamManager;
-  const streams: string[] = [];
-  const adapters: NatsAdapter[] = [];
-
-  beforeAll(async () => {
-    nc = await connect({ servers: URL });
-    jsm = await nc.jetstreamManager();
-  });
-  afterAll(async () => {
-    await Promise.all(adapters.map((a) => a.close().catch(() => undefined)));
-    for (const s of streams) await jsm.streams.delete(s).catch(() => undefined);
-    await nc.close();
-  });
-
-  /** A unique event; its stream is deleted after the tests. */
-  const newEvent = (label: string) => {
-    const event = unique(label);
-    streams.push(`ROHAS_${event}`);
-    return event;
-  };
-  const adapter = async (options: Partial<NatsAdapterOptions> = {}) => {
-    const a = new NatsAdapter({ url: URL, ackWaitMs: 1_500, connectTimeoutMs: 3_000, ...options });
-    await a.connect();
-    adapters.push(a);
-    return a;
-  };
+  // One connection for the file; each test's streams are deleted and its adapters closed after the tests.
+  const nats = natsFixture();
+  const { newEvent, adapter } = nats;
   /** How many dead letters the DLQ stream holds for an event. */
   const deadLetters = async (event: string) => {
-    const info = await jsm.streams.info("ROHAS_DLQ", { subjects_filter: `rohas.dlq.${event}` });
+    const info = await nats.jsm.streams.info("ROHAS_DLQ", { subjects_filter: `rohas.dlq.${event}` });
     return (info.state.subjects as Record<string, number> | undefined)?.[`rohas.dlq.${event}`] ?? 0;
   };
   /** The stream and durable as an earlier version made them: max_deliver maxAttempts + 1. */
   const oldDurable = async (event: string, config: { max_deliver: number; ack_wait_ms: number }) => {
-    await jsm.streams.add({ name: `ROHAS_${event}`, subjects: [`rohas.${event}`] });
-    await jsm.consumers.add(`ROHAS_${event}`, {
+    await nats.jsm.streams.add({ name: `ROHAS_${event}`, subjects: [`rohas.${event}`] });
+    await nats.jsm.consumers.add(`ROHAS_${event}`, {
       durable_name: "g",
       ack_policy: AckPolicy.Explicit,
       deliver_policy: DeliverPolicy.All,
@@ -78,7 +53,7 @@ if (available) {
       expect(attempts).toEqual([1, 2, 3, 4, 5]);
       expect(dead).toEqual([5]);
       expect(await deadLetters(event)).toBe(1);
-      const config = (await jsm.consumers.info(`ROHAS_${event}`, "g")).config;
+      const config = (await nats.jsm.consumers.info(`ROHAS_${event}`, "g")).config;
       expect(config.ack_wait).toBe(nanos(1_500));
       expect(config.max_deliver ?? -1).toBe(-1);
     }, 30_000);
@@ -86,9 +61,9 @@ if (available) {
     test("a message delivered past maxAttempts (attempts that never settled) is dead-lettered without running the handler", async () => {
       const event = newEvent("Over");
       await oldDurable(event, { max_deliver: -1, ack_wait_ms: 300 });
-      await nc.jetstream().publish(`rohas.${event}`, new TextEncoder().encode(JSON.stringify({ x: 1 })));
+      await nats.nc.jetstream().publish(`rohas.${event}`, new TextEncoder().encode(JSON.stringify({ x: 1 })));
       // Three deliveries nobody acknowledged, as from a consumer that crashed three times.
-      const consumer = await nc.jetstream().consumers.get(`ROHAS_${event}`, "g");
+      const consumer = await nats.nc.jetstream().consumers.get(`ROHAS_${event}`, "g");
       for (let i = 1; i <= 3; i++) {
         const m = await consumer.next({ expires: 3_000 });
         expect(m?.info.redeliveryCount).toBe(i);
@@ -108,7 +83,7 @@ if (available) {
       expect(dead[0]!.attempt).toBe(4);
       expect(String(dead[0]!.error)).toContain("over maxAttempts");
       expect(await deadLetters(event)).toBe(1);
-      const info = await jsm.consumers.info(`ROHAS_${event}`, "g");
+      const info = await nats.jsm.consumers.info(`ROHAS_${event}`, "g");
       expect(info.num_ack_pending + info.num_pending).toBe(0);
     }, 30_000);
   });
@@ -121,7 +96,7 @@ if (available) {
       await a.subscribe(event, async (m) => void got.push(m.payload), { group: "g" });
       await a.publish(event, 1);
       await until(() => got.includes(1), 5_000, "first message");
-      await jsm.streams.delete(`ROHAS_${event}`);
+      await nats.jsm.streams.delete(`ROHAS_${event}`);
       await a.publish(event, 2); // no "no responders": the stream is made again
       await until(() => got.includes(2), 15_000, "message after the stream was recreated");
       await a.publish(event, 3);
@@ -144,12 +119,12 @@ if (available) {
       );
       await a.publish(event, 1);
       await until(() => got.includes(1), 5_000, "first message");
-      await jsm.consumers.delete(`ROHAS_${event}`, "g");
+      await nats.jsm.consumers.delete(`ROHAS_${event}`, "g");
       unblock();
       await a.publish(event, 2);
       // Idle heartbeats (5 s) are missed twice before the durable is checked.
       await until(() => got.includes(2), 25_000, "message after the durable was recreated");
-      expect((await jsm.consumers.info(`ROHAS_${event}`, "g")).config.max_deliver ?? -1).toBe(-1);
+      expect((await nats.jsm.consumers.info(`ROHAS_${event}`, "g")).config.max_deliver ?? -1).toBe(-1);
     }, 40_000);
   });
 
@@ -219,7 +194,7 @@ if (available) {
       await until(() => attempts.length === 1, 5_000, "delivery");
       await Bun.sleep(3_500);
       expect(attempts).toEqual([1]);
-      const info = await jsm.consumers.info(`ROHAS_${event}`, "g");
+      const info = await nats.jsm.consumers.info(`ROHAS_${event}`, "g");
       expect(info.num_ack_pending + info.num_pending).toBe(0);
     }, 20_000);
   });

@@ -7,10 +7,9 @@
 import { describe, expect, test } from "bun:test";
 import { AckPolicy, connect, DeliverPolicy, type Msg, nanos } from "nats";
 import { brokerAvailable, unique, until } from "../../test/adapters/broker.ts";
-import { NatsAdapter } from "./adapter.ts";
 import { PullConsumer } from "./pull.ts";
+import { natsFixture, URL } from "./test-fixture.ts";
 
-const URL = "nats://127.0.0.1:4222";
 const available = await brokerAvailable("nats", 4222);
 
 /** A stream and a durable pull consumer on it, with `n` messages published. */
@@ -142,10 +141,12 @@ if (available) {
   });
 
   describe("nats adapter consuming", () => {
+    // One connection for these tests; their streams are deleted after them.
+    const nats = natsFixture();
+
     test("a payload that is not JSON is retried, then dead-lettered once with its text", async () => {
-      const adapter = new NatsAdapter({ url: URL, ackWaitMs: 1_500, connectTimeoutMs: 3_000 });
-      await adapter.connect();
-      const event = unique("NotJson");
+      const adapter = await nats.adapter();
+      const event = nats.newEvent("NotJson");
       const attempts: number[] = [];
       const dead: { payload: unknown; error: unknown }[] = [];
       await adapter.subscribe(event, async (m) => void attempts.push(m.attempt), {
@@ -153,23 +154,18 @@ if (available) {
         retry: { maxAttempts: 2, backoffMs: 20, maxBackoffMs: 100 },
         onDeadLetter: (m, error) => dead.push({ payload: m.payload, error }),
       });
-      const nc = await connect({ servers: URL });
-      await nc.jetstream().publish(`rohas.${event}`, "not json {");
+      await nats.nc.jetstream().publish(`rohas.${event}`, "not json {");
       await until(() => dead.length === 1);
       await Bun.sleep(200);
       expect(dead.length).toBe(1);
       expect(dead[0]!.payload).toBe("not json {");
       expect(attempts).toEqual([]); // the handler never saw it
       await adapter.close();
-      const jsm = await nc.jetstreamManager();
-      await jsm.streams.delete(`ROHAS_${event}`).catch(() => undefined);
-      await nc.close();
     });
 
     test("headers, key and ids: traceparent carried, rohas headers hidden, id stable across redelivery", async () => {
-      const adapter = new NatsAdapter({ url: URL, ackWaitMs: 1_500, connectTimeoutMs: 3_000 });
-      await adapter.connect();
-      const event = unique("Ids");
+      const adapter = await nats.adapter();
+      const event = nats.newEvent("Ids");
       const seen: { id: string; attempt: number; headers: Record<string, string>; key?: string; publishedAt: number }[] = [];
       const before = Date.now();
       await adapter.subscribe(
@@ -190,9 +186,6 @@ if (available) {
       expect(seen[0]!.publishedAt).toBeGreaterThanOrEqual(before - 1_000);
       expect(seen[0]!.publishedAt).toBeLessThanOrEqual(Date.now() + 1_000);
       await adapter.close();
-      const nc = await connect({ servers: URL });
-      await (await nc.jetstreamManager()).streams.delete(`ROHAS_${event}`).catch(() => undefined);
-      await nc.close();
     });
   });
 }

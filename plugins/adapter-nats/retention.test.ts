@@ -4,19 +4,19 @@
  * date on streams that exist, read back from the live server. Each test makes its own
  * uniquely named event streams and deletes them; ROHAS_DLQ is shared and left in place.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, spyOn, test } from "bun:test";
+import { afterAll, afterEach, describe, expect, spyOn, test } from "bun:test";
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { connect, type JetStreamManager, type NatsConnection, nanos, StorageType } from "nats";
+import { nanos, StorageType } from "nats";
 import { AdapterError } from "../../core/adapter.ts";
 import { parseConfig } from "../../core/config.ts";
 import { Rohas } from "../../core/rohas.ts";
-import { brokerAvailable, unique, until } from "../../test/adapters/broker.ts";
+import { brokerAvailable, until } from "../../test/adapters/broker.ts";
 import { copyFixture, eventually, runRohas, tempDir } from "../../test/support.ts";
-import { NatsAdapter, type NatsAdapterOptions } from "./adapter.ts";
+import { NatsAdapter } from "./adapter.ts";
 import adapterNats from "./index.ts";
+import { natsFixture } from "./test-fixture.ts";
 
-const URL = "nats://127.0.0.1:4222";
 const HOUR_MS = 3_600_000;
 /** JetStream's own duplicate window when none is given. */
 const TWO_MINUTES = nanos(120_000);
@@ -88,56 +88,39 @@ describe("nats retention options", () => {
 const available = await brokerAvailable("nats", 4222);
 
 if (available) {
-  let nc: NatsConnection;
-  let jsm: JetStreamManager;
-  const streams: string[] = [];
-  const adapters: NatsAdapter[] = [];
+  // One connection for the file; each test's streams are deleted and its adapters closed after the tests.
+  const nats = natsFixture();
+  const { adapter } = nats;
   let warnings: string[] = [];
   let warn: ReturnType<typeof spyOn> | undefined;
 
-  beforeAll(async () => {
-    nc = await connect({ servers: URL });
-    jsm = await nc.jetstreamManager();
-  });
   afterEach(() => {
     warn?.mockRestore();
     warn = undefined;
     warnings = [];
   });
-  afterAll(async () => {
-    await Promise.all(adapters.map((a) => a.close().catch(() => undefined)));
-    for (const s of streams) await jsm.streams.delete(s).catch(() => undefined);
-    await nc.close();
-  });
 
   /** A unique event and its stream's name; the stream is deleted after the tests. */
   const newEvent = (label: string) => {
-    const event = unique(label);
-    streams.push(`ROHAS_${event}`);
+    const event = nats.newEvent(label);
     return { event, stream: `ROHAS_${event}` };
   };
-  const adapter = async (options: Partial<NatsAdapterOptions> = {}) => {
-    const a = new NatsAdapter({ url: URL, ackWaitMs: 1_500, connectTimeoutMs: 3_000, ...options });
-    await a.connect();
-    adapters.push(a);
-    return a;
-  };
-  const config = async (stream: string) => (await jsm.streams.info(stream)).config;
-  const messages = async (stream: string) => (await jsm.streams.info(stream)).state.messages;
+  const config = async (stream: string) => (await nats.jsm.streams.info(stream)).config;
+  const messages = async (stream: string) => (await nats.jsm.streams.info(stream)).state.messages;
   const captureWarnings = () => {
     warn = spyOn(console, "warn").mockImplementation((...args: unknown[]) => void warnings.push(args.join(" ")));
   };
   /** A stream as an operator (or an older Rohas) made it: no limits, plus settings of their own. */
   const operatorStream = async (stream: string, event: string) => {
-    await jsm.streams.add({ name: stream, subjects: [`rohas.${event}`], description: "made by ops", max_msgs: 1_000, storage: StorageType.Memory });
-    await nc.jetstream().publish(`rohas.${event}`, new TextEncoder().encode("0"));
+    await nats.jsm.streams.add({ name: stream, subjects: [`rohas.${event}`], description: "made by ops", max_msgs: 1_000, storage: StorageType.Memory });
+    await nats.nc.jetstream().publish(`rohas.${event}`, new TextEncoder().encode("0"));
   };
 
   describe("nats stream limits on create", () => {
     test("a new event stream gets the configured max_age, max_bytes and duplicate_window; ROHAS_DLQ its own max_age", async () => {
       const { event, stream } = newEvent("Limits");
       const a = await adapter({ maxAgeHours: 2, dlqMaxAgeHours: 5, maxBytes: 50_000_000 });
-      await expect(jsm.streams.info(stream)).rejects.toThrow(); // it is new
+      await expect(nats.jsm.streams.info(stream)).rejects.toThrow(); // it is new
       const dead: unknown[] = [];
       await a.subscribe(
         event,
@@ -252,7 +235,7 @@ if (available) {
 
     test("max_age_hours = 0 leaves an existing unlimited stream as it is, operator's duplicate window included", async () => {
       const { event, stream } = newEvent("StaysUnlimited");
-      await jsm.streams.add({ name: stream, subjects: [`rohas.${event}`], duplicate_window: nanos(600_000) });
+      await nats.jsm.streams.add({ name: stream, subjects: [`rohas.${event}`], duplicate_window: nanos(600_000) });
       const a = await adapter({ maxAgeHours: 0 });
       await a.publish(event, 1);
       const c = await config(stream);
@@ -292,7 +275,7 @@ if (available) {
       await eventually(async () => (await messages(stream)) === 0, 20_000);
       // Not before their age: JetStream dropped them for max_age, not for anything else.
       expect(Date.now() - published).toBeGreaterThanOrEqual(3_000);
-      expect((await jsm.consumers.info(stream, "g")).num_pending).toBe(0);
+      expect((await nats.jsm.consumers.info(stream, "g")).num_pending).toBe(0);
 
       const got: unknown[] = [];
       await a.subscribe(event, async (m) => void got.push(m.payload), { group: "g" });

@@ -11,14 +11,10 @@
  * Load comes from `wrk` when installed (`apt-get install wrk`), else from a
  * Bun load generator run in a separate process (this file with --load).
  */
-import { Elysia, t } from "elysia";
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Rohas } from "../core/rohas.ts";
-import { builtinPlugins } from "../plugins/builtin.ts";
-import type { ServerEngine } from "../plugins/server-elysia/engine-port.ts";
-import { RohasServer } from "../plugins/server-elysia/server.ts";
+import { BODY, rawBun, rawElysia, rohasServer, serverOnly, telemetryChoice } from "./http-servers.ts";
 
 interface Options {
   duration: number;
@@ -40,7 +36,8 @@ const cpuMicros = () => {
   return u.user + u.system;
 };
 
-const BODY = JSON.stringify({ name: "Ada Lovelace", email: "ada@example.com" });
+/** Telemetry as shipped (LMDB), unless --no-telemetry. */
+const TELEMETRY = telemetryChoice(process.argv);
 
 function option(args: string[], name: string, fallback: number): number {
   const i = args.indexOf(`--${name}`);
@@ -102,109 +99,6 @@ async function loadWorker(url: string, seconds: number, connections: number): Pr
   process.stdout.write(JSON.stringify({ rps: latencies.length / elapsed, p99Ms, errors }));
 }
 
-// ---------------------------------------------------------------- servers under test
-
-function rawBun(): { url: string; stop: () => void } {
-  const server = Bun.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    async fetch(req) {
-      const body = (await req.json()) as { name?: unknown; email?: unknown };
-      if (typeof body?.name !== "string" || typeof body.email !== "string") return Response.json({ error: "invalid" }, { status: 400 });
-      return Response.json({ id: 1, name: body.name, email: body.email });
-    },
-  });
-  return { url: `http://127.0.0.1:${server.port}/users`, stop: () => void server.stop(true) };
-}
-
-function rawElysia(): { url: string; stop: () => void } {
-  const app = new Elysia()
-    .post("/users", ({ body }) => ({ id: 1, name: body.name, email: body.email }), {
-      body: t.Object({ name: t.String(), email: t.String() }),
-    })
-    .listen({ hostname: "127.0.0.1", port: 0 });
-  return { url: `http://127.0.0.1:${app.server!.port}/users`, stop: () => void app.stop(true) };
-}
-
-/** Telemetry as shipped (LMDB) when that plugin exists in this build, else none. */
-const TELEMETRY = process.argv.includes("--no-telemetry") ? "none" : "telemetry-lmdb" in builtinPlugins ? "lmdb" : "none";
-
-/** A throwaway project: one API with a body shape, triggering one event with one handler. */
-function writeProject(): string {
-  const dir = mkdtempSync(join(tmpdir(), "rohas-bench-app-"));
-  const file = (path: string, text: string) => {
-    mkdirSync(join(dir, path, ".."), { recursive: true });
-    writeFileSync(join(dir, path), text);
-  };
-  file(
-    "config/rohas.toml",
-    `[project]\nname = "bench"\nlanguage = "typescript"\n[server]\nport = 0\n[adapter]\ntype = "memory"\n[telemetry]\ntype = "${TELEMETRY}"\npath = ".rohas/telemetry"\n[workbench]\nenabled = false\n`,
-  );
-  file(
-    "schema/users.ro",
-    `input CreateUserInput { name: String  email: String }
-type User { id: Int  name: String  email: String }
-api CreateUser { method: POST  path: "/users"  body: CreateUserInput  response: User  triggers: [UserCreated] }
-event UserCreated { payload: User  handler: [on_user_created] }
-`,
-  );
-  file(
-    "src/handlers/api/CreateUser.ts",
-    `let id = 0;\nexport async function handler(req) {\n  return { id: ++id, name: req.body.name, email: req.body.email };\n}\n`,
-  );
-  file("src/handlers/events/on_user_created.ts", `export async function handler(event) {\n  return undefined;\n}\n`);
-  return dir;
-}
-
-/**
- * The server plugin alone: the same schema and server, with an engine stub
- * that returns the body at once. Separates the HTTP layer's cost from the
- * engine's (middlewares, runtime bridge, events, telemetry).
- */
-async function serverOnly(): Promise<{ url: string; stop: () => Promise<void>; dir: string }> {
-  const dir = writeProject();
-  const rohas = await Rohas.create({ projectDir: dir, registry: builtinPlugins });
-  const result = await rohas.loadSchema();
-  if (!result.ok) throw new Error(`bench schema invalid: ${result.diagnostics.map((d) => d.message).join("; ")}`);
-  rohas.config.server.port = 0;
-  let id = 0;
-  const stub: ServerEngine = {
-    schema: result.schema,
-    config: rohas.config,
-    callApi: async (_api, request) => {
-      const body = request.body as { name: string; email: string };
-      return { status: 200, body: { id: ++id, name: body.name, email: body.email } };
-    },
-    wsConnect: async () => {},
-    wsMessage: async () => [],
-    wsDisconnect: async () => {},
-    registerMiddleware: () => {},
-    record: () => {},
-    track: (p) => p,
-    recording: false,
-    sampleTrace: () => false,
-  };
-  const server = new RohasServer(stub);
-  const address = server.listen();
-  return { url: `${address.url}/users`, stop: () => server.stop(1000), dir };
-}
-
-async function rohasServer(): Promise<{ url: string; stop: () => Promise<void>; dir: string }> {
-  const dir = writeProject();
-  const rohas = await Rohas.create({ projectDir: dir, registry: builtinPlugins });
-  const result = await rohas.loadSchema();
-  if (!result.ok) throw new Error(`bench schema invalid: ${result.diagnostics.map((d) => d.message).join("; ")}`);
-  rohas.config.server.port = 0;
-  const engine = await rohas.serve(result.schema);
-  return {
-    url: `http://127.0.0.1:${rohas.config.server.port}/users`,
-    stop: async () => {
-      await engine.stop();
-    },
-    dir,
-  };
-}
-
 // ---------------------------------------------------------------- main
 
 interface Target {
@@ -243,10 +137,10 @@ async function main(args: string[]): Promise<void> {
     const elysia = rawElysia();
     targets.push({ name: "Elysia + TypeBox", url: elysia.url, stop: elysia.stop });
     // Rohas right after Elysia: each round's pair is measured back to back, under the same outside load.
-    const rohas = await rohasServer();
+    const rohas = await rohasServer(TELEMETRY);
     temp.push(rohas.dir);
     targets.push({ name: "Rohas (server-elysia)", url: rohas.url, stop: rohas.stop });
-    const layer = await serverOnly();
+    const layer = await serverOnly(TELEMETRY);
     temp.push(layer.dir);
     targets.push({ name: "server-elysia, stub engine", url: layer.url, stop: layer.stop });
 

@@ -251,7 +251,9 @@ function nativeRoutes(apiRoutes: ApiRoute[], health: (() => Response) | undefine
   for (const route of apiRoutes) {
     if (route.api.path.includes("*")) continue;
     const byMethod = (routes[encodeURI(route.api.path)] ??= {});
-    byMethod[route.api.method] = (request, server) => route.handle(request, request.params, server);
+    // A path without parameters skips Bun's `params` getter (it builds an object natively on every read).
+    byMethod[route.api.method] =
+      route.api.pathParams.length === 0 ? (request, server) => route.handle(request, {}, server) : (request, server) => route.handle(request, request.params, server);
   }
   if (health) (routes["/health"] ??= {}).GET = health;
   for (const path of wsPaths) if (!path.includes("*")) (routes[encodeURI(path)] ??= {}).GET = toElysia;

@@ -12,7 +12,7 @@ import type { AttributeValue } from "../../core/telemetry.ts";
 import { ActiveSpan, formatTraceparent, parseTraceparent } from "../../core/tracing.ts";
 import type { CorsPolicy } from "./cors.ts";
 import { fulfilledValue, NOT_YET } from "../../core/platform.ts";
-import { errorStatus, type ApiResponse, type ServerEngine } from "./engine-port.ts";
+import { errorStatus, type ApiRequest, type ApiResponse, type ServerEngine } from "./engine-port.ts";
 import { flattenQuery, parseQuery, queryCoercer, type RawQuery } from "./query.ts";
 import { lazyHeaders } from "./lazy-headers.ts";
 import { clientAddresses, retryAfterOf } from "./rate-limit.ts";
@@ -110,7 +110,7 @@ export class ApiRoute {
     // Sampled here (a caller's flag does not override our store's budget; without telemetry it travels on).
     span.sampled = engine.sampleTrace(span.traceId, parent?.sampled);
     const call = new RouteCall(request, params ?? {}, server, url, span);
-    if (!this.readsBody) return this.proceed(call, () => this.callEngine(call, undefined));
+    if (!this.readsBody) return this.proceed(call, () => this.callEngine(call, undefined, false));
     let text: Promise<string | undefined>;
     let json: boolean;
     try {
@@ -122,7 +122,8 @@ export class ApiRoute {
     }
     // One turn for the body (Bun's server hands it over asynchronously); parsing, the handler and the answer follow in that step.
     return text.then(
-      (t) => this.proceed(call, () => this.callEngine(call, this.parseBody(t, json))),
+      // A request whose body had content keeps its URL after the response (Bun drops it for one answered without I/O).
+      (t) => this.proceed(call, () => this.callEngine(call, this.parseBody(t, json), t !== undefined && t.length > 0)),
       (error: unknown) => this.fail(call, error),
     );
   }
@@ -145,7 +146,7 @@ export class ApiRoute {
   }
 
   /** Hands the checked request to the engine (after the query is read: a bad body is reported before a bad query). */
-  private callEngine(call: RouteCall, body: unknown): ApiResponse | Promise<ApiResponse> {
+  private callEngine(call: RouteCall, body: unknown, urlOutlivesAnswer: boolean): ApiResponse | Promise<ApiResponse> {
     const { engine } = this.ctx;
     // What handlers and middlewares see; built only if one of them reads it.
     const headers = lazyHeaders(call.request.headers);
@@ -153,9 +154,15 @@ export class ApiRoute {
       const ip = call.server.requestIP(call.request);
       if (ip) clientAddresses.set(headers, ip.address);
     }
-    const queryParams = this.readQuery(call.url ?? call.request.url);
+    // An API with a query shape checks it before the handler runs. Any other reads the URL only if the
+    // handler asks, when that is safe: Bun empties `request.url` once a request answered without reading
+    // any body content has been answered, and a handler may read `queryParams` later (a timer, a promise).
+    const request: ApiRequest =
+      this.queryValidator || (!urlOutlivesAnswer && call.url === undefined)
+        ? { params: call.params, queryParams: this.readQuery(call.url ?? call.request.url), body, headers }
+        : withLazyQuery(call, body, headers);
     // Not `engine.track`ed: the server's own in-flight count (drained before the engine closes) covers it.
-    return engine.callApi(this.api, { params: call.params, queryParams, body, headers }, call.span.context);
+    return engine.callApi(this.api, request, call.span.context);
   }
 
   private answer(call: RouteCall, response: ApiResponse): Response {
@@ -282,6 +289,27 @@ export class ApiRoute {
     // Handlers receive the coerced values (numbers, booleans) the query shape declares.
     return typed as Record<string, string>;
   }
+}
+
+/**
+ * The request handlers get, its `queryParams` parsed from the URL on first read: Bun builds a
+ * request's URL string on demand (~0.4 µs, a few percent of a request) and most APIs without a
+ * query shape never look at it. An own enumerable accessor pair, so spreading, JSON (the Python
+ * bridge), `in` and assignment behave as with a plain property.
+ */
+function withLazyQuery(call: RouteCall, body: unknown, headers: Record<string, string>): ApiRequest {
+  let query: Record<string, string> | undefined;
+  return {
+    params: call.params,
+    get queryParams(): Record<string, string> {
+      return (query ??= flattenQuery(parseQuery(call.url ?? call.request.url)));
+    },
+    set queryParams(value: Record<string, string>) {
+      query = value;
+    },
+    body,
+    headers,
+  };
 }
 
 /** Reads a body of unknown length (chunked), giving up as soon as it passes `limit` bytes. */

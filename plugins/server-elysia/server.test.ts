@@ -8,6 +8,7 @@ import { registerRoutes } from "../../core/http-routes.ts";
 import type { SpanRecord } from "../../core/telemetry.ts";
 import { corsMiddleware, CorsPolicy } from "./cors.ts";
 import { rateLimitMiddleware, TokenBucketLimiter } from "./rate-limit.ts";
+import type { ServerEngine } from "./engine-port.ts";
 import { RohasServer } from "./server.ts";
 import { api, FakeEngine, schemaOf, shape, ws } from "./test-helpers.ts";
 
@@ -146,6 +147,39 @@ describe("server-elysia HTTP", () => {
     const body = (await bad.json()) as { error: string; fields: { path: string }[] };
     expect(body.error).toBe("invalid query parameters");
     expect(body.fields.map((f) => f.path)).toEqual(["/limit"]);
+  });
+
+  test("without a query shape, queryParams is right however it is read: late, after the answer, spread, serialised or replaced", async () => {
+    const { engine, url } = start();
+    const afterAnswer: Record<string, unknown> = {};
+    const readLater = (name: string, req: { queryParams: unknown }) => setTimeout(() => (afterAnswer[name] = req.queryParams), 20);
+    engine.apiHandlers.set("CreateUser", async (req) => {
+      await Bun.sleep(5);
+      const late = req.queryParams;
+      const spread = { ...req };
+      const json = JSON.parse(JSON.stringify(req)) as { queryParams: unknown };
+      const has = "queryParams" in req && Object.keys(req).includes("queryParams");
+      req.queryParams = { replaced: "yes" };
+      return { late, spread: spread.queryParams, json: json.queryParams, has, replaced: req.queryParams };
+    });
+    // Answered in the request's own step (as the real engine answers a handler that did not wait), without
+    // reading any body content: Bun empties the request's URL after such an answer.
+    const answerNow = engine.callApi.bind(engine);
+    (engine as ServerEngine).callApi = (def, request) => {
+      if (def.name === "Text" || def.name === "Boom") return { status: 200, body: (readLater(def.name === "Text" ? "GET" : "empty POST", request), "ok") };
+      return answerNow(def, request);
+    };
+
+    const res = await fetch(`${url}/users?a=1&b=x%20y`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name: "Ada", email: "a@b.c" }) });
+    const q = { a: "1", b: "x y" };
+    expect(await res.json()).toEqual({ late: q, spread: q, json: q, has: true, replaced: { replaced: "yes" } });
+    engine.apiHandlers.set("CreateUser", (req) => (readLater("with a body", req), "ok"));
+    const body = JSON.stringify({ name: "Ada", email: "a@b.c" });
+    expect((await fetch(`${url}/users?c=3`, { method: "POST", headers: { "content-type": "application/json" }, body })).status).toBe(200);
+    expect((await fetch(`${url}/text?g=1`)).status).toBe(200);
+    expect((await fetch(`${url}/boom?e=1`, { method: "POST" })).status).toBe(200);
+    await Bun.sleep(60);
+    expect(afterAnswer).toEqual({ "with a body": { c: "3" }, GET: { g: "1" }, "empty POST": { e: "1" } });
   });
 
   test("a throwing handler is 500 with its message and no stack; a rejecting middleware picks the status", async () => {

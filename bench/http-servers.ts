@@ -8,6 +8,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Rohas } from "../core/rohas.ts";
+import type { Schema } from "../core/schema.ts";
 import { builtinPlugins } from "../plugins/builtin.ts";
 import type { ServerEngine } from "../plugins/server-elysia/engine-port.ts";
 import { RohasServer } from "../plugins/server-elysia/server.ts";
@@ -70,20 +71,26 @@ event UserCreated { payload: User  handler: [on_user_created] }
   return dir;
 }
 
+/** The throwaway project, loaded and checked, to serve on a free port. */
+async function loadProject(telemetry: Telemetry): Promise<{ dir: string; rohas: Rohas; schema: Schema }> {
+  const dir = writeProject(telemetry);
+  const rohas = await Rohas.create({ projectDir: dir, registry: builtinPlugins });
+  const result = await rohas.loadSchema();
+  if (!result.ok) throw new Error(`bench schema invalid: ${result.diagnostics.map((d) => d.message).join("; ")}`);
+  rohas.config.server.port = 0;
+  return { dir, rohas, schema: result.schema };
+}
+
 /**
  * The server plugin alone: the same schema and server, with an engine stub
  * that returns the body at once. Separates the HTTP layer's cost from the
  * engine's (middlewares, runtime bridge, events, telemetry).
  */
 export async function serverOnly(telemetry: Telemetry): Promise<{ url: string; stop: () => Promise<void>; dir: string }> {
-  const dir = writeProject(telemetry);
-  const rohas = await Rohas.create({ projectDir: dir, registry: builtinPlugins });
-  const result = await rohas.loadSchema();
-  if (!result.ok) throw new Error(`bench schema invalid: ${result.diagnostics.map((d) => d.message).join("; ")}`);
-  rohas.config.server.port = 0;
+  const { dir, rohas, schema } = await loadProject(telemetry);
   let id = 0;
   const stub: ServerEngine = {
-    schema: result.schema,
+    schema,
     config: rohas.config,
     callApi: async (_api, request) => {
       const body = request.body as { name: string; email: string };
@@ -104,12 +111,8 @@ export async function serverOnly(telemetry: Telemetry): Promise<{ url: string; s
 }
 
 export async function rohasServer(telemetry: Telemetry): Promise<{ url: string; stop: () => Promise<void>; dir: string }> {
-  const dir = writeProject(telemetry);
-  const rohas = await Rohas.create({ projectDir: dir, registry: builtinPlugins });
-  const result = await rohas.loadSchema();
-  if (!result.ok) throw new Error(`bench schema invalid: ${result.diagnostics.map((d) => d.message).join("; ")}`);
-  rohas.config.server.port = 0;
-  const engine = await rohas.serve(result.schema);
+  const { dir, rohas, schema } = await loadProject(telemetry);
+  const engine = await rohas.serve(schema);
   return {
     url: `http://127.0.0.1:${rohas.config.server.port}/users`,
     stop: async () => {

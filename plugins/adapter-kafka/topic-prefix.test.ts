@@ -4,15 +4,11 @@
  * Each run uses prefixes of its own and deletes the topics it made.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { Kafka, logLevel, type Admin } from "kafkajs";
-import { AdapterError, type Message } from "../../core/adapter.ts";
-import { parseConfig } from "../../core/config.ts";
-import { Rohas } from "../../core/rohas.ts";
+import type { Message } from "../../core/adapter.ts";
+import { adapterFromToml, refusal, startWithAdapter } from "../../test/adapters/adapter-config.ts";
 import { brokerAvailable, unique, until } from "../../test/adapters/broker.ts";
 import { kafkaTestOptions } from "../../test/adapters/kafka-options.ts";
-import { copyFixture, runRohas, tempDir } from "../../test/support.ts";
 import { KafkaAdapter } from "./adapter.ts";
 import adapterKafka from "./index.ts";
 
@@ -20,32 +16,8 @@ import adapterKafka from "./index.ts";
 const NOWHERE = "127.0.0.1:1";
 const RULE = `must be 1 to 244 characters, each an ASCII letter, digit, '.', '_' or '-' (the characters of a Kafka topic name), such as "shop."`;
 
-/** The error `make` throws; fails the test when it throws none or something else. */
-async function refusal(make: () => unknown): Promise<AdapterError> {
-  try {
-    await make();
-  } catch (error) {
-    if (error instanceof AdapterError) return error;
-    throw error;
-  }
-  throw new Error("no error: it was accepted");
-}
-
 describe("kafka topic_prefix option", () => {
-  const dirs: string[] = [];
-  afterAll(() => {
-    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-  });
-  /** The adapter the plugin makes from an `[adapter]` table written in TOML, as `rohas start` does. */
-  const fromToml = async (lines: string) => {
-    const dir = tempDir("rohas-kafka-prefix-");
-    dirs.push(dir);
-    const { config, diagnostics } = parseConfig(`[adapter]\ntype = "kafka"\nbrokers = ["${NOWHERE}"]\n${lines}\n`, "rohas.toml");
-    expect(diagnostics.filter((d) => d.severity === "error")).toEqual([]);
-    const rohas = await Rohas.create({ projectDir: dir, config: { config, projectDir: dir, diagnostics } });
-    await rohas.use(adapterKafka);
-    return () => rohas.hooks.createAdapter.for("kafka").call({ config, projectDir: dir, options: config.adapter as Record<string, unknown> });
-  };
+  const fromToml = adapterFromToml(adapterKafka, "kafka", `brokers = ["${NOWHERE}"]`);
 
   test("a bad topic_prefix is an adapter/config error naming the key and the value, before any connection", async () => {
     const cases: [string, string][] = [
@@ -75,13 +47,8 @@ describe("kafka topic_prefix option", () => {
   });
 
   test("rohas start with a bad topic_prefix stops with the error naming the key", async () => {
-    const dir = copyFixture("app");
-    dirs.push(dir);
-    const config = join(dir, "config/rohas.toml");
-    const text = await Bun.file(config).text();
     // An unreachable broker: were the value accepted, start-up would fail later for another reason, not hang on a live broker.
-    writeFileSync(config, text.replace('type = "memory"', `type = "kafka"\nbrokers = ["${NOWHERE}"]\ntopic_prefix = "my app/"`));
-    const result = runRohas(["start"], dir, { mode: "source" });
+    const result = startWithAdapter(`type = "kafka"\nbrokers = ["${NOWHERE}"]\ntopic_prefix = "my app/"`);
     expect(result.code).not.toBe(0);
     expect(result.stderr).toContain(`[adapter] topic_prefix for kafka ${RULE}, not "my app/" (' ' and '/' not allowed)`);
     expect(result.stderr).not.toContain("cannot connect");

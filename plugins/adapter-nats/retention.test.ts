@@ -4,15 +4,12 @@
  * date on streams that exist, read back from the live server. Each test makes its own
  * uniquely named event streams and deletes them; ROHAS_DLQ is shared and left in place.
  */
-import { afterAll, afterEach, describe, expect, spyOn, test } from "bun:test";
-import { rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { afterEach, describe, expect, spyOn, test } from "bun:test";
 import { nanos, StorageType } from "nats";
 import { AdapterError } from "../../core/adapter.ts";
-import { parseConfig } from "../../core/config.ts";
-import { Rohas } from "../../core/rohas.ts";
+import { adapterFromToml, refusal, startWithAdapter } from "../../test/adapters/adapter-config.ts";
 import { brokerAvailable, until } from "../../test/adapters/broker.ts";
-import { copyFixture, eventually, runRohas, tempDir } from "../../test/support.ts";
+import { eventually } from "../../test/support.ts";
 import { NatsAdapter } from "./adapter.ts";
 import adapterNats from "./index.ts";
 import { natsFixture } from "./test-fixture.ts";
@@ -22,29 +19,7 @@ const HOUR_MS = 3_600_000;
 const TWO_MINUTES = nanos(120_000);
 
 describe("nats retention options", () => {
-  const dirs: string[] = [];
-  afterAll(() => {
-    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-  });
-  /** The adapter the plugin makes from an `[adapter]` table written in TOML, as `rohas start` does. */
-  const fromToml = async (lines: string) => {
-    const dir = tempDir("rohas-nats-retention-");
-    dirs.push(dir);
-    const { config, diagnostics } = parseConfig(`[adapter]\ntype = "nats"\nurl = "nats://127.0.0.1:1"\n${lines}\n`, "rohas.toml");
-    expect(diagnostics.filter((d) => d.severity === "error")).toEqual([]);
-    const rohas = await Rohas.create({ projectDir: dir, config: { config, projectDir: dir, diagnostics } });
-    await rohas.use(adapterNats);
-    return () => rohas.hooks.createAdapter.for("nats").call({ config, projectDir: dir, options: config.adapter as Record<string, unknown> });
-  };
-  const refusal = (make: () => unknown): AdapterError => {
-    try {
-      make();
-    } catch (error) {
-      if (error instanceof AdapterError) return error;
-      throw error;
-    }
-    throw new Error("no error: the value was accepted");
-  };
+  const fromToml = adapterFromToml(adapterNats, "nats", 'url = "nats://127.0.0.1:1"');
 
   test("a bad value of each key is an adapter/config error naming the key and the value, before any connection", async () => {
     const cases: [string, string][] = [
@@ -60,7 +35,7 @@ describe("nats retention options", () => {
       ['max_bytes = "1GB"', '[adapter] max_bytes for nats must be a whole number of bytes, 0 (unlimited) or more, not "1GB"'],
     ];
     for (const [line, message] of cases) {
-      const error = refusal(await fromToml(line));
+      const error = await refusal(await fromToml(line));
       expect({ line, code: error.code, message: error.message }).toEqual({ line, code: "adapter/config", message });
     }
   });
@@ -72,13 +47,8 @@ describe("nats retention options", () => {
   });
 
   test("rohas start with a bad max_age_hours stops with the error naming the key", async () => {
-    const dir = copyFixture("app");
-    dirs.push(dir);
-    const config = join(dir, "config/rohas.toml");
-    const text = await Bun.file(config).text();
     // An unreachable url: were the value accepted, start-up would fail later for another reason, not hang on a live broker.
-    writeFileSync(config, text.replace('type = "memory"', 'type = "nats"\nurl = "nats://127.0.0.1:1"\nmax_age_hours = "7d"'));
-    const result = runRohas(["start"], dir, { mode: "source" });
+    const result = startWithAdapter('type = "nats"\nurl = "nats://127.0.0.1:1"\nmax_age_hours = "7d"');
     expect(result.code).not.toBe(0);
     expect(result.stderr).toContain('[adapter] max_age_hours for nats must be a number of hours, 0 (unlimited) or more, such as 168 or 0.5, not "7d"');
     expect(result.stderr).not.toContain("cannot connect");

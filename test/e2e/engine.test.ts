@@ -101,6 +101,7 @@ describe("rohas start: HTTP, events, cron and WebSockets", () => {
   });
 
   test("an API's triggered event runs a chain of three handlers", async () => {
+    const sent = Date.now();
     const res = await postJson(`${app.url}/orders`, { item: "lamp", quantity: 1 });
     const { id } = (await res.json()) as { id: string };
     const chain = await eventually(() => {
@@ -110,6 +111,11 @@ describe("rohas start: HTTP, events, cron and WebSockets", () => {
     expect(chain).toEqual([`reserve_stock ${id}`, `charge_payment ${id}`, `send_receipt ${id} charged=true`]);
     // send_receipt publishes ReceiptSent with state.triggerEvent: a fourth hop.
     await eventually(() => lines(dir, "archive.log").includes(`archive_receipt ${id}`), 20_000);
+    // The envelope's timestamp: when the hop was published, as an ISO 8601 UTC string.
+    const stamp = lines(dir, "archive-times.log").find((l) => l.startsWith(`${id} `))!.split(" ")[1]!;
+    expect(stamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    expect(Date.parse(stamp)).toBeGreaterThanOrEqual(sent);
+    expect(Date.parse(stamp)).toBeLessThanOrEqual(Date.now());
   });
 
   test("a failing event handler is retried, dead-lettered and logged; the server stays up", async () => {

@@ -319,26 +319,34 @@ export class Engine {
    * event hot path); it may throw synchronously.
    */
   private invokeNow(ref: HandlerRef, args: unknown[], parent: SpanParent | undefined, kind: SpanKindOfCall = "handler"): Invoked | Promise<Invoked> {
-    return this.invokeThen(ref, args, parent, kind, (invoked) => invoked, rethrow);
+    return this.invokeThen(ref, args, parent, kind, undefined, returnInvoked, rethrow);
   }
 
   /**
-   * Calls a handler and continues with `next` (or `failed`) in the same step:
-   * synchronously when the handler answered synchronously, else inside the one
-   * promise that also carries the call's deadline.
+   * Calls a handler and continues with `next(context, result, state)` (or
+   * `failed(context, error)`) in the same step: synchronously when the handler
+   * answered synchronously, else inside the one promise that also carries the
+   * call's deadline. The hot paths pass functions made once and what they need
+   * as `context`, so a call allocates no closures.
    */
-  private invokeThen<R>(
+  private invokeThen<C, R>(
     ref: HandlerRef,
     args: unknown[],
     parent: SpanParent | undefined,
     kind: SpanKindOfCall,
-    next: (invoked: Invoked) => R,
-    failed: (error: HandlerError) => R,
+    context: C,
+    next: (context: C, result: unknown, state: InvocationState) => R,
+    failed: (context: C, error: HandlerError) => R,
     /** The parent's start, when the parent started in this same step (a delivery's consume span). */
     startedAt?: number,
   ): R | Promise<R> {
     const { beforeInvoke, afterInvoke } = this.rohas.hooks;
-    if (beforeInvoke.isUsed() || afterInvoke.isUsed()) return this.invokeHooked(ref, args, parent, kind).then(next, failed);
+    if (beforeInvoke.isUsed() || afterInvoke.isUsed()) {
+      return this.invokeHooked(ref, args, parent, kind).then(
+        ({ result, state }) => next(context, result, state),
+        (error: HandlerError) => failed(context, error),
+      );
+    }
     const timed = this.telemetryOn;
     let span: ActiveSpan;
     if (timed) {
@@ -350,19 +358,19 @@ export class Engine {
     try {
       returned = this.bridge.invoke(ref, args, state);
     } catch (error) {
-      return failed(this.invocationFailed(ref, span, state, error));
+      return failed(context, this.invocationFailed(ref, span, state, error));
     }
     // A synchronous handler already finished: only pending work needs a deadline.
-    if (!isThenable(returned)) return next(this.invocationDone(ref, span, state, returned));
+    if (!isThenable(returned)) return next(context, this.invocationDone(ref, span, returned), state);
     // So did an async one that never awaited: its promise is fulfilled already.
     const value = fulfilledValue(returned);
-    if (value !== NOT_YET) return next(this.invocationDone(ref, span, state, value));
+    if (value !== NOT_YET) return next(context, this.invocationDone(ref, span, value), state);
     const ms = this.config.events.handler_timeout_ms;
     return settleWithin(
       returned,
       ms,
-      (result) => next(this.invocationDone(ref, span, state, result)),
-      (error) => failed(this.invocationFailed(ref, span, state, error)),
+      (result) => next(context, this.invocationDone(ref, span, result), state),
+      (error) => failed(context, this.invocationFailed(ref, span, state, error)),
       () => timeoutError(ref, ms),
     );
   }
@@ -380,19 +388,20 @@ export class Engine {
       const ms = this.config.events.handler_timeout_ms;
       const result = isThenable(returned) ? await settleWithin(returned, ms, (v) => v, (e) => Promise.reject(e), () => timeoutError(ref, ms)) : returned;
       if (afterInvoke.isUsed()) await afterInvoke.promise(invocation, { result, durationMs: span.elapsed() });
-      return this.invocationDone(ref, span, state, result);
+      return { result: this.invocationDone(ref, span, result), state };
     } catch (error) {
       if (afterInvoke.isUsed()) await afterInvoke.promise(invocation, { error, durationMs: span.elapsed() }).catch(() => undefined);
       throw this.invocationFailed(ref, span, state, error);
     }
   }
 
-  private invocationDone(ref: HandlerRef, span: ActiveSpan, state: InvocationState, result: unknown): Invoked {
+  /** Records a call that returned; passes its result through. */
+  private invocationDone(ref: HandlerRef, span: ActiveSpan, result: unknown): unknown {
     if (this.telemetryOn && span.timed) {
       this.recordSpan(span);
       this.metrics.observe(this.names.handler(ref).duration, span.elapsed());
     }
-    return { result, state };
+    return result;
   }
 
   /** Records and logs a failed call; returns the error to throw. */
@@ -413,7 +422,7 @@ export class Engine {
     if (api.middlewares.length > 0) return this.callApiAfterMiddlewares(api, request, parent);
     try {
       // Without middlewares nothing can change the request: it goes to the handler as it came.
-      const outcome = this.invokeThen({ kind: "api", name: api.name }, [request], parent, "handler", (invoked) => this.apiResponse(api, invoked, parent), rethrow);
+      const outcome = this.invokeThen({ kind: "api", name: api.name }, [request], parent, "handler", { api, parent }, this.apiAnswered, rethrow);
       // A promise resolved with apiResponse's promise adopts it: the types nest, the values do not.
       return outcome as ApiResponse | Promise<ApiResponse>;
     } catch (error) {
@@ -432,11 +441,15 @@ export class Engine {
     };
     for (const mw of api.middlewares) await this.runMiddleware(mw.name, context, parent);
     const req = { ...request, params: context.params, queryParams: context.queryParams, body: context.body, headers: context.headers };
-    return this.apiResponse(api, await this.invoke({ kind: "api", name: api.name }, [req], parent), parent);
+    const { result, state } = await this.invoke({ kind: "api", name: api.name }, [req], parent);
+    return this.apiResponse(api, result, state, parent);
   }
 
+  private readonly apiAnswered = (call: { api: ApiDef; parent?: TraceContext }, result: unknown, state: InvocationState): ApiResponse | Promise<ApiResponse> =>
+    this.apiResponse(call.api, result, state, call.parent);
+
   /** The handler answered: publish its triggers and what it emitted, then answer 200 with its result. */
-  private apiResponse(api: ApiDef, { result, state }: Invoked, parent?: TraceContext): ApiResponse | Promise<ApiResponse> {
+  private apiResponse(api: ApiDef, result: unknown, state: InvocationState, parent?: TraceContext): ApiResponse | Promise<ApiResponse> {
     const response: ApiResponse = { status: 200, body: result };
     if (api.triggers.length === 0 && state.emitted === undefined) return response;
     if (api.triggers.length === 1 && state.emitted === undefined && state.overrides === undefined) {
@@ -634,14 +647,21 @@ export class Engine {
       // The span itself, not its context: an unsampled trace's consume span then never makes an id.
       span,
       "handler",
-      (done) => this.afterHandlers(event, span, done.result === undefined ? message.payload : done.result, [done.state]),
-      (error) => this.firstDeliveryFailed(event, message, span, error),
+      new Delivery(event, message, span),
+      this.delivered,
+      this.deliveryFailed,
       // Nothing ran since the consume span started: the handler's span starts on the same clock reading.
       span.timed ? span.startMark : undefined,
     );
     // A promise resolved with afterHandlers' promise adopts it: the types nest, the values do not.
     return (outcome ?? ACCEPTED) as Promise<void>;
   }
+
+  private readonly delivered = ({ event, message, span }: Delivery, result: unknown, state: InvocationState): Promise<void> | undefined =>
+    this.afterHandlers(event, span, result === undefined ? message.payload : result, [state]);
+
+  private readonly deliveryFailed = ({ event, message, span }: Delivery, error: HandlerError): Promise<never> =>
+    this.firstDeliveryFailed(event, message, span, error);
 
   private firstDeliveryFailed(event: EventDef, message: Message, span: ActiveSpan, error: unknown): Promise<never> {
     this.rememberPartial(message.id, { done: new Set(), results: new Map(), effects: [] });
@@ -771,9 +791,20 @@ interface Invoked {
   state: InvocationState;
 }
 
-const rethrow = (error: unknown): never => {
+/** A single-handler delivery on its way: what its continuation needs. */
+class Delivery {
+  constructor(
+    readonly event: EventDef,
+    readonly message: Message,
+    readonly span: ActiveSpan,
+  ) {}
+}
+
+const rethrow = (_context: unknown, error: unknown): never => {
   throw error;
 };
+
+const returnInvoked = (_context: unknown, result: unknown, state: InvocationState): Invoked => ({ result, state });
 
 const asksToPublish = (state: InvocationState): boolean => state.emitted !== undefined;
 

@@ -657,8 +657,14 @@ export class Engine {
     return (outcome ?? ACCEPTED) as Promise<void>;
   }
 
-  private readonly delivered = ({ event, message, span }: Delivery, result: unknown, state: InvocationState): Promise<void> | undefined =>
-    this.afterHandlers(event, span, result === undefined ? message.payload : result, [state]);
+  private readonly delivered = ({ event, message, span }: Delivery, result: unknown, state: InvocationState): Promise<void> | undefined => {
+    if (event.triggers.length === 0 && state.emitted === undefined) {
+      // Nothing to publish (the usual last hop): done here.
+      this.recordSpan(span);
+      return undefined;
+    }
+    return this.afterHandlers(event, span, result === undefined ? message.payload : result, [state]);
+  };
 
   private readonly deliveryFailed = ({ event, message, span }: Delivery, error: HandlerError): Promise<never> =>
     this.firstDeliveryFailed(event, message, span, error);

@@ -45,6 +45,9 @@ export function isJsonMediaType(contentType: string | null): boolean {
   return media === JSON_TYPE || (media.startsWith("application/") && media.endsWith("+json"));
 }
 
+/** How a route got its body: none (GET), parsed by Bun (JSON of a known length), or as text (JSON or not). */
+type BodyRead = "none" | "parsed" | "json text" | "text";
+
 /** A response decided before the handler ran (validation, limits). */
 class EarlyResponse {
   constructor(
@@ -110,7 +113,7 @@ export class ApiRoute {
     // Sampled here (a caller's flag does not override our store's budget; without telemetry it travels on).
     span.sampled = engine.sampleTrace(span.traceId, parent?.sampled);
     const call = new RouteCall(request, params ?? {}, server, url, span);
-    if (!this.readsBody) return this.proceed(call, () => this.callEngine(call, undefined, false));
+    if (!this.readsBody) return this.proceed(call, "none", undefined);
     let text: Promise<string | undefined>;
     let json: boolean;
     try {
@@ -120,7 +123,7 @@ export class ApiRoute {
       if (json && length !== null && Number(length) > 0) {
         // JSON of a known length: Bun parses what it holds in one native step (~0.4 µs less than text() and JSON.parse).
         return request.json().then(
-          (value: unknown) => this.proceed(call, () => this.callEngine(call, this.checkBody(value), true)),
+          (value: unknown) => this.proceed(call, "parsed", value),
           (error: unknown) => this.fail(call, error instanceof SyntaxError ? malformedJson(error) : error),
         );
       }
@@ -130,17 +133,25 @@ export class ApiRoute {
     }
     // One turn for the body (Bun's server hands it over asynchronously); parsing, the handler and the answer follow in that step.
     return text.then(
-      // A request whose body had content keeps its URL after the response (Bun drops it for one answered without I/O).
-      (t) => this.proceed(call, () => this.callEngine(call, this.parseBody(t, json), t !== undefined && t.length > 0)),
+      (t) => this.proceed(call, json ? "json text" : "text", t),
       (error: unknown) => this.fail(call, error),
     );
   }
 
-  /** Runs `step` and answers: in this step when it completed, else when its promise settles. */
-  private proceed(call: RouteCall, step: () => ApiResponse | Promise<ApiResponse>): Response | Promise<Response> {
+  /**
+   * Checks the body as it was read, hands the request to the engine and answers: in this step
+   * when the engine completed, else when its promise settles.
+   */
+  private proceed(call: RouteCall, read: BodyRead, body: unknown): Response | Promise<Response> {
     let outcome: ApiResponse | Promise<ApiResponse>;
     try {
-      outcome = step();
+      if (read === "none") outcome = this.callEngine(call, undefined, false);
+      else if (read === "parsed") outcome = this.callEngine(call, this.checkBody(body), true);
+      else {
+        const text = body as string | undefined;
+        // A request whose body had content keeps its URL after the response (Bun drops it for one answered without I/O).
+        outcome = this.callEngine(call, this.parseBody(text, read === "json text"), text !== undefined && text.length > 0);
+      }
     } catch (error) {
       return this.fail(call, error);
     }

@@ -4,15 +4,22 @@
  */
 import type { HandlerState, Logger, LogLevel } from "./runtime.ts";
 import type { LogRecord, TelemetryRecord } from "./telemetry.ts";
-import type { ActiveSpan, TraceContext } from "./tracing.ts";
+import { newSpanId, newTraceId, type SpanParent, type TraceContext } from "./tracing.ts";
 
 interface Recorder {
   record(record: TelemetryRecord): void;
 }
 
+/**
+ * One handler call's trace position and clock: its span is built only when it
+ * is recorded (a sampled trace, or a failure), so the usual call of an
+ * unsampled trace allocates no span at all. The span, when built, takes this
+ * state's span id, so log lines, the span and what the call publishes agree.
+ */
 export class InvocationState implements HandlerState {
   readonly traceId: string;
-  private readonly sampled: boolean;
+  readonly sampled: boolean;
+  private id?: string;
   /** `triggerEvent` calls, published after the handler returns (created on first use: most handlers never call it). */
   emitted?: [string, unknown][];
   /** `setPayload` overrides for the schema's triggers. */
@@ -21,16 +28,25 @@ export class InvocationState implements HandlerState {
 
   constructor(
     private readonly recorder: Recorder,
-    private readonly span: ActiveSpan,
+    /** What the call's span starts under (a context, or the parent span itself). */
+    readonly parent: SpanParent | undefined,
     private readonly source: string,
+    /** Whether the call is timed (`startMark` is a performance.now() reading). */
+    readonly timed: boolean,
+    readonly startMark: number,
   ) {
-    this.traceId = span.traceId;
-    this.sampled = span.sampled;
+    this.traceId = parent?.traceId ?? newTraceId();
+    this.sampled = parent?.sampled ?? true;
   }
 
-  /** Read only when a handler logs or publishes: the span makes its id on first use. */
+  /** Made on first use: most calls of unsampled traces never need one. */
   get spanId(): string {
-    return this.span.spanId;
+    return (this.id ??= newSpanId());
+  }
+
+  /** Milliseconds since the call started, read now. */
+  elapsed(): number {
+    return performance.now() - this.startMark;
   }
 
   /** Built on first use: most handler calls never log. */

@@ -138,3 +138,35 @@ test("beforeInvoke/afterInvoke see every call, with its result and a duration me
     await engine.stop();
   }
 });
+
+test("a handler's log lines, its span and what it publishes agree on one span id", async () => {
+  write("config/rohas.toml", `[project]\nname = "t"\nlanguage = "typescript"\n[server]\nport = 0\n[adapter]\ntype = "memory"\n[telemetry]\ntype = "none"\n[workbench]\nenabled = false\n`);
+  write("schema/app.ro", `type Note { id: Int }\napi AddNote { method: POST  path: "/notes"  response: Note  triggers: [NoteAdded] }\nevent NoteAdded { payload: Note  handler: [index_note] }\n`);
+  // AddNote's span id is first asked for by its publish, after the call ended; index_note's by a log line during the call.
+  write("src/handlers/api/AddNote.ts", "export function handler() {\n  return { id: 1 };\n}\n");
+  write("src/handlers/events/index_note.ts", "export async function handler(event, state) {\n  state.logger.info('indexing');\n}\n");
+  const logs: { message: string; traceId?: string; spanId?: string }[] = [];
+  const { engine, schema, spans } = await serveRecorded((rohas) => {
+    rohas.hooks.record.tap("logs", (r) => {
+      if (r.type === "log") logs.push(r.log);
+    });
+  });
+  try {
+    await engine.callApi(schema.apis[0]!, { params: {}, queryParams: {}, body: undefined, headers: {} });
+    const deadline = Date.now() + 5_000;
+    while (!spans.some((s) => s.name === "event index_note") && Date.now() < deadline) await Bun.sleep(10);
+    const span = (name: string) => spans.find((s) => s.name === name)!;
+    const api = span("api AddNote");
+    // A call without a caller is its trace's root.
+    expect(api.parentSpanId).toBeUndefined();
+    expect(span("publish NoteAdded")).toMatchObject({ traceId: api.traceId, parentSpanId: api.spanId });
+    const consume = span("event NoteAdded");
+    expect(consume.parentSpanId).toBe(span("publish NoteAdded").spanId);
+    const indexing = span("event index_note");
+    expect(indexing).toMatchObject({ traceId: api.traceId, parentSpanId: consume.spanId });
+    expect(logs.find((l) => l.message === "indexing")).toMatchObject({ traceId: api.traceId, spanId: indexing.spanId });
+    expect(new Set(spans.map((s) => s.spanId)).size).toBe(spans.length);
+  } finally {
+    await engine.stop();
+  }
+});

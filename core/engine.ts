@@ -19,7 +19,7 @@ import type { SpanKind, TelemetryRecord } from "./telemetry.ts";
 import { MetricBatch } from "./metric-batch.ts";
 import { fulfilledValue, NOT_YET } from "./platform.ts";
 import { TelemetryNames } from "./telemetry-names.ts";
-import { ActiveSpan, describeError, localContext, parseTraceparent, traceHeaders, type SpanParent, type TraceContext } from "./tracing.ts";
+import { ActiveSpan, describeError, epochOf, localContext, parseTraceparent, traceHeaders, type SpanParent, type TraceContext } from "./tracing.ts";
 
 export interface ApiRequest {
   params: Record<string, string>;
@@ -278,6 +278,16 @@ export class Engine {
     return span;
   }
 
+  /** A handler call's span, built now that it is recorded (sampled, or failed), on the call's own clock reading and ids. */
+  private recordCall(ref: HandlerRef, kind: SpanKindOfCall, state: InvocationState, durationMs: number, error?: unknown): void {
+    const names = this.names.handler(ref);
+    // A root call (no parent) keeps the trace id its state made.
+    const parent = state.parent ?? { traceId: state.traceId, sampled: state.sampled };
+    // One id for the call: what the state named already (a log line), else made now and kept by the state for what it publishes next.
+    const span = new ActiveSpan(names.span, kind, parent, true, state.startMark).share(names.attributes).adoptId(state.spanId);
+    this.rohas.hooks.record.call({ type: "span", span: span.end(error, durationMs) });
+  }
+
   /** Spans of sampled traces are recorded; an unsampled trace's span only when it failed. */
   private recordSpan(span: ActiveSpan, error?: unknown): void {
     // An untimed span started before telemetry was on has no times worth recording.
@@ -348,29 +358,24 @@ export class Engine {
       );
     }
     const timed = this.telemetryOn;
-    let span: ActiveSpan;
-    if (timed) {
-      const names = this.names.handler(ref);
-      span = new ActiveSpan(names.span, kind, parent, true, startedAt).share(names.attributes);
-    } else span = new ActiveSpan(ref.name, kind, parent, false);
-    const state = new InvocationState(this, span, ref.name);
+    const state = new InvocationState(this, parent, ref.name, timed, timed ? (startedAt ?? performance.now()) : 0);
     let returned: unknown;
     try {
       returned = this.bridge.invoke(ref, args, state);
     } catch (error) {
-      return failed(context, this.invocationFailed(ref, span, state, error));
+      return failed(context, this.invocationFailed(ref, kind, state, error));
     }
     // A synchronous handler already finished: only pending work needs a deadline.
-    if (!isThenable(returned)) return next(context, this.invocationDone(ref, span, returned), state);
+    if (!isThenable(returned)) return next(context, this.invocationDone(ref, kind, state, returned), state);
     // So did an async one that never awaited: its promise is fulfilled already.
     const value = fulfilledValue(returned);
-    if (value !== NOT_YET) return next(context, this.invocationDone(ref, span, value), state);
+    if (value !== NOT_YET) return next(context, this.invocationDone(ref, kind, state, value), state);
     const ms = this.config.events.handler_timeout_ms;
     return settleWithin(
       returned,
       ms,
-      (result) => next(context, this.invocationDone(ref, span, result), state),
-      (error) => failed(context, this.invocationFailed(ref, span, state, error)),
+      (result) => next(context, this.invocationDone(ref, kind, state, result), state),
+      (error) => failed(context, this.invocationFailed(ref, kind, state, error)),
       () => timeoutError(ref, ms),
     );
   }
@@ -378,35 +383,35 @@ export class Engine {
   /** The same call with `beforeInvoke`/`afterInvoke` taps around it. */
   private async invokeHooked(ref: HandlerRef, args: unknown[], parent: SpanParent | undefined, kind: SpanKindOfCall): Promise<Invoked> {
     const { beforeInvoke, afterInvoke } = this.rohas.hooks;
-    const names = this.names.handler(ref);
-    const span = new ActiveSpan(names.span, kind, parent).share(names.attributes);
-    const state = new InvocationState(this, span, ref.name);
-    const invocation = { handler: ref, args, state, startTime: span.startTime };
+    // Timed whether or not telemetry is on: the hooks get durations.
+    const state = new InvocationState(this, parent, ref.name, true, performance.now());
+    const invocation = { handler: ref, args, state, startTime: epochOf(state.startMark) };
     try {
       if (beforeInvoke.isUsed()) await beforeInvoke.promise(invocation);
       const returned = this.bridge.invoke(ref, args, state);
       const ms = this.config.events.handler_timeout_ms;
       const result = isThenable(returned) ? await settleWithin(returned, ms, (v) => v, (e) => Promise.reject(e), () => timeoutError(ref, ms)) : returned;
-      if (afterInvoke.isUsed()) await afterInvoke.promise(invocation, { result, durationMs: span.elapsed() });
-      return { result: this.invocationDone(ref, span, result), state };
+      if (afterInvoke.isUsed()) await afterInvoke.promise(invocation, { result, durationMs: state.elapsed() });
+      return { result: this.invocationDone(ref, kind, state, result), state };
     } catch (error) {
-      if (afterInvoke.isUsed()) await afterInvoke.promise(invocation, { error, durationMs: span.elapsed() }).catch(() => undefined);
-      throw this.invocationFailed(ref, span, state, error);
+      if (afterInvoke.isUsed()) await afterInvoke.promise(invocation, { error, durationMs: state.elapsed() }).catch(() => undefined);
+      throw this.invocationFailed(ref, kind, state, error);
     }
   }
 
   /** Records a call that returned; passes its result through. */
-  private invocationDone(ref: HandlerRef, span: ActiveSpan, result: unknown): unknown {
-    if (this.telemetryOn && span.timed) {
-      this.recordSpan(span);
-      this.metrics.observe(this.names.handler(ref).duration, span.elapsed());
+  private invocationDone(ref: HandlerRef, kind: SpanKindOfCall, state: InvocationState, result: unknown): unknown {
+    if (this.telemetryOn && state.timed) {
+      const elapsed = state.elapsed();
+      if (state.sampled) this.recordCall(ref, kind, state, elapsed);
+      this.metrics.observe(this.names.handler(ref).duration, elapsed);
     }
     return result;
   }
 
   /** Records and logs a failed call; returns the error to throw. */
-  private invocationFailed(ref: HandlerRef, span: ActiveSpan, state: InvocationState, error: unknown): HandlerError {
-    this.recordSpan(span, error);
+  private invocationFailed(ref: HandlerRef, kind: SpanKindOfCall, state: InvocationState, error: unknown): HandlerError {
+    if (this.telemetryOn && state.timed) this.recordCall(ref, kind, state, state.elapsed(), error);
     const failure = asHandlerError(error, ref);
     if (failure.status !== undefined && failure.status < 500) {
       // A handler answering 4xx on purpose (not found, forbidden) is not a failure worth a stack trace.
@@ -476,12 +481,13 @@ export class Engine {
       } else {
         const builtin = this.builtinMiddlewares.get(name);
         if (!builtin) throw new Error(`middleware '${name}' is neither a file nor a built-in`);
-        const span = new ActiveSpan(`middleware ${name}`, "middleware", parent);
+        const ref: HandlerRef = { kind: "middleware", name };
+        const state = new InvocationState(this, parent, name, this.telemetryOn, this.telemetryOn ? performance.now() : 0);
         try {
-          outcome = await builtin(context, new InvocationState(this, span, name));
-          this.recordSpan(span);
+          outcome = await builtin(context, state);
+          if (this.telemetryOn && state.sampled) this.recordCall(ref, "middleware", state, state.elapsed());
         } catch (error) {
-          this.recordSpan(span, error);
+          if (this.telemetryOn) this.recordCall(ref, "middleware", state, state.elapsed(), error);
           throw error;
         }
       }

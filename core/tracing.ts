@@ -139,7 +139,8 @@ export function formatTraceparent(ctx: { traceId: string; spanId: string; sample
 let clockOffset = Date.now() - performance.now();
 let offsetReadAt = performance.now();
 
-function epochOf(mark: number): number {
+/** Epoch milliseconds (fractional) of a performance.now() reading. */
+export function epochOf(mark: number): number {
   if (mark - offsetReadAt > 1000) {
     const now = performance.now();
     clockOffset = Date.now() - now;
@@ -187,6 +188,12 @@ export class ActiveSpan {
     return (this.id ??= newSpanId());
   }
 
+  /** Takes the id its handler call's state holds (log lines and publishes of the call name it). */
+  adoptId(id: string): this {
+    this.id = id;
+    return this;
+  }
+
   /** Epoch milliseconds (fractional); 0 when untimed. */
   get startTime(): number {
     return this.timed ? epochOf(this.startMark) : 0;
@@ -227,7 +234,8 @@ export class ActiveSpan {
     return this;
   }
 
-  end(error?: unknown): SpanRecord {
+  /** `durationMs`: when the caller already read the clock at the end. */
+  end(error?: unknown, durationMs: number = this.elapsed()): SpanRecord {
     const record: SpanRecord = {
       traceId: this.traceId,
       spanId: this.spanId,
@@ -235,7 +243,7 @@ export class ActiveSpan {
       name: this.name,
       kind: this.kind,
       startTime: this.startTime,
-      durationMs: this.elapsed(),
+      durationMs,
       status: error === undefined ? "ok" : "error",
       attributes: this.attrs ?? {},
     };

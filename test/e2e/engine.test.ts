@@ -156,8 +156,9 @@ describe("rohas start: HTTP, events, cron and WebSockets", () => {
       const t = lines(dir, "cron.log");
       return t.length >= 2 ? t : undefined;
     }, 20_000);
-    const [first, second] = ticks!.map((l) => Date.parse(l.split(" ")[1]!));
-    expect(second! - first!).toBeGreaterThanOrEqual(500);
+    // Each run in a second of its own (a run delayed by a busy machine can come less than 500 ms before the next).
+    const [first, second] = ticks!.map((l) => Math.floor(Date.parse(l.split(" ")[1]!) / 1000));
+    expect(second!).toBeGreaterThan(first!);
   });
 
   test("a WebSocket message is broadcast to every client on the path", async () => {

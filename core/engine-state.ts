@@ -4,7 +4,7 @@
  */
 import type { HandlerState, Logger, LogLevel } from "./runtime.ts";
 import type { LogRecord, TelemetryRecord } from "./telemetry.ts";
-import { newSpanId, newTraceId, type SpanParent, type TraceContext } from "./tracing.ts";
+import { newSpanId, newTraceId, type SpanParent, type SpanStart, type TraceContext } from "./tracing.ts";
 
 interface Recorder {
   record(record: TelemetryRecord): void;
@@ -16,7 +16,7 @@ interface Recorder {
  * unsampled trace allocates no span at all. The span, when built, takes this
  * state's span id, so log lines, the span and what the call publishes agree.
  */
-export class InvocationState implements HandlerState {
+export class InvocationState implements HandlerState, SpanStart {
   readonly traceId: string;
   readonly sampled: boolean;
   private id?: string;

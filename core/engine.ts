@@ -19,7 +19,7 @@ import type { SpanKind, TelemetryRecord } from "./telemetry.ts";
 import { MetricBatch } from "./metric-batch.ts";
 import { fulfilledValue, NOT_YET } from "./platform.ts";
 import { TelemetryNames } from "./telemetry-names.ts";
-import { ActiveSpan, describeError, epochOf, localContext, parseTraceparent, traceHeaders, type SpanParent, type TraceContext } from "./tracing.ts";
+import { ActiveSpan, describeError, epochOf, localContext, parseTraceparent, spanOf, traceHeaders, type SpanParent, type TraceContext } from "./tracing.ts";
 
 export interface ApiRequest {
   params: Record<string, string>;
@@ -281,11 +281,7 @@ export class Engine {
   /** A handler call's span, built now that it is recorded (sampled, or failed), on the call's own clock reading and ids. */
   private recordCall(ref: HandlerRef, kind: SpanKindOfCall, state: InvocationState, durationMs: number, error?: unknown): void {
     const names = this.names.handler(ref);
-    // A root call (no parent) keeps the trace id its state made.
-    const parent = state.parent ?? { traceId: state.traceId, sampled: state.sampled };
-    // One id for the call: what the state named already (a log line), else made now and kept by the state for what it publishes next.
-    const span = new ActiveSpan(names.span, kind, parent, true, state.startMark).share(names.attributes).adoptId(state.spanId);
-    this.rohas.hooks.record.call({ type: "span", span: span.end(error, durationMs) });
+    this.rohas.hooks.record.call({ type: "span", span: spanOf(names.span, kind, state, names.attributes).end(error, durationMs) });
   }
 
   /** Spans of sampled traces are recorded; an unsampled trace's span only when it failed. */

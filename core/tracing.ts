@@ -125,6 +125,24 @@ export function formatTraceparent(ctx: { traceId: string; spanId: string; sample
   return `00-${ctx.traceId}-${ctx.spanId}-${ctx.sampled === false ? "00" : "01"}`;
 }
 
+/** Where a call stands in its trace and when it started, kept by the call itself: its span is built only if it is recorded. */
+export interface SpanStart {
+  readonly traceId: string;
+  readonly sampled: boolean;
+  /** Made on first read, and then the id of the call's span. */
+  readonly spanId: string;
+  readonly parent: SpanParent | undefined;
+  /** performance.now() at the start. */
+  readonly startMark: number;
+}
+
+/** The span of a call started as `start`, built now that it is recorded: the same ids and clock reading. */
+export function spanOf(name: string, kind: SpanKind, start: SpanStart, attributes: Readonly<Record<string, AttributeValue>>): ActiveSpan {
+  // A root call keeps the trace id it made.
+  const parent = start.parent ?? { traceId: start.traceId, sampled: start.sampled };
+  return new ActiveSpan(name, kind, parent, true, start.startMark).share(attributes).adoptId(start.spanId);
+}
+
 /**
  * A span being timed. `end` produces the record; call it exactly once.
  * Untimed spans (`timed = false`: nothing will be recorded) only carry ids for

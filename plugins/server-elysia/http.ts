@@ -9,7 +9,7 @@
  */
 import type { ApiDef } from "../../core/schema.ts";
 import type { AttributeValue } from "../../core/telemetry.ts";
-import { ActiveSpan, formatTraceparent, parseTraceparent } from "../../core/tracing.ts";
+import { formatTraceparent, newSpanId, newTraceId, parseTraceparent, spanOf, type SpanStart, type TraceContext } from "../../core/tracing.ts";
 import type { CorsPolicy } from "./cors.ts";
 import { fulfilledValue, NOT_YET } from "../../core/platform.ts";
 import { errorStatus, type ApiRequest, type ApiResponse, type ServerEngine } from "./engine-port.ts";
@@ -56,15 +56,28 @@ class EarlyResponse {
   ) {}
 }
 
-/** One request on its way through a route: what the steps after the body read need. */
-class RouteCall {
+/**
+ * One request on its way through a route: what the steps after the body read
+ * need, and its place in the trace (the `http` span is built only if recorded).
+ */
+class RouteCall implements SpanStart {
+  private id?: string;
+
   constructor(
     readonly request: Request,
     readonly params: Record<string, string>,
     readonly server: SocketInfo | undefined,
     readonly url: string | undefined,
-    readonly span: ActiveSpan,
+    readonly parent: TraceContext | undefined,
+    readonly traceId: string,
+    readonly sampled: boolean,
+    /** performance.now() at the start; 0 when nothing is recorded. */
+    readonly startMark: number,
   ) {}
+
+  get spanId(): string {
+    return (this.id ??= newSpanId());
+  }
 }
 
 export class ApiRoute {
@@ -109,10 +122,10 @@ export class ApiRoute {
     const native = request.headers;
     const recording = engine.recording;
     const parent = parseTraceparent(native.get("traceparent"));
-    const span = new ActiveSpan(this.spanName, "http", parent, recording);
+    const traceId = parent?.traceId ?? newTraceId();
     // Sampled here (a caller's flag does not override our store's budget; without telemetry it travels on).
-    span.sampled = engine.sampleTrace(span.traceId, parent?.sampled);
-    const call = new RouteCall(request, params ?? {}, server, url, span);
+    const sampled = engine.sampleTrace(traceId, parent?.sampled);
+    const call = new RouteCall(request, params ?? {}, server, url, parent, traceId, sampled, recording ? performance.now() : 0);
     if (!this.readsBody) return this.proceed(call, "none", undefined);
     let text: Promise<string | undefined>;
     let json: boolean;
@@ -181,7 +194,8 @@ export class ApiRoute {
         ? { params: call.params, queryParams: this.readQuery(call.url ?? call.request.url), body, headers }
         : withLazyQuery(call, body, headers);
     // Not `engine.track`ed: the server's own in-flight count (drained before the engine closes) covers it.
-    return engine.callApi(this.api, request, call.span.context);
+    // The call is the handler's parent: it makes its span id only when something needs it.
+    return engine.callApi(this.api, request, call);
   }
 
   private answer(call: RouteCall, response: ApiResponse): Response {
@@ -199,14 +213,13 @@ export class ApiRoute {
   private finish(call: RouteCall, status: number, body: unknown, extraHeaders: Record<string, string> | undefined, retryAfter: number | undefined, failure: unknown): Response {
     const { engine, inFlight } = this.ctx;
     if (--inFlight.count === 0 && inFlight.stopping) inFlight.drained?.();
-    const { span } = call;
     const recording = engine.recording;
     // A trace is named in the response only when it is recorded: sampled, or failed (then it is kept).
-    const recorded = recording && (span.sampled || status >= 500);
+    const recorded = recording && (call.sampled || status >= 500);
     const origin = this.corsOnRoute ? (call.request.headers.get("origin") ?? undefined) : undefined;
-    const response = this.respond(origin, recording ? span : undefined, recorded, status, body, extraHeaders, retryAfter);
+    const response = this.respond(origin, recording ? call : undefined, recorded, status, body, extraHeaders, retryAfter);
     if (!recording || (!recorded && response.status < 500)) return response;
-    span.share(this.spanAttributes(response.status));
+    const span = spanOf(this.spanName, "http", call, this.spanAttributes(response.status));
     engine.record({ type: "span", span: span.end(response.status >= 500 ? (failure ?? new Error(`status ${response.status}`)) : undefined) });
     return response;
   }
@@ -223,7 +236,7 @@ export class ApiRoute {
 
   private respond(
     origin: string | undefined,
-    span: ActiveSpan | undefined,
+    trace: TraceContext | undefined,
     /** Name the trace (`traceparent`): it is recorded. A 500 made here (unserialisable body) is recorded too, so names it whatever this says. */
     named: boolean,
     status: number,
@@ -241,7 +254,7 @@ export class ApiRoute {
       }
     }
     const headers: Record<string, string> = extra ? { ...extra } : {};
-    if (named && span) headers.traceparent = formatTraceparent(span.context);
+    if (named && trace) headers.traceparent = formatTraceparent(trace);
     if (retryAfter !== undefined) headers["retry-after"] = String(retryAfter);
     if (this.corsOnRoute) this.ctx.cors!.decorate(headers, origin);
     // An API returning nothing answers 204 No Content; anything else (strings too) is JSON.
@@ -253,7 +266,7 @@ export class ApiRoute {
       return new Response(JSON.stringify(body), { status, headers });
     } catch (error) {
       const message = `response is not serialisable as JSON: ${error instanceof Error ? error.message : String(error)}`;
-      return Response.json({ error: message }, { status: 500, headers: span ? { traceparent: formatTraceparent(span.context) } : {} });
+      return Response.json({ error: message }, { status: 500, headers: trace ? { traceparent: formatTraceparent(trace) } : {} });
     }
   }
 

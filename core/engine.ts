@@ -94,6 +94,13 @@ export class Engine {
   private inFlight = 0;
   private idleWaiters: (() => void)[] = [];
   private telemetryOn = false;
+  /**
+   * Whether `beforeInvoke`/`afterInvoke` or `sampleTrace` are tapped, read when the engine
+   * starts like `telemetryOn` (plugins tap when applied): asked on every call, tapable's
+   * `isUsed` was ~1% of a request.
+   */
+  private invokeHookUsed = false;
+  private samplerTapped = false;
   private stopped = false;
   /** Span names, attributes and metric labels, one set per handler or event (stores may key series by identity). */
   private readonly names = new TelemetryNames();
@@ -144,7 +151,10 @@ export class Engine {
       throw new EngineStartError(problems);
     }
     await this.subscribeEvents();
+    this.readHookUse();
     await rohas.hooks.serve.promise(this);
+    // Again: a `serve` tap may tap the others.
+    this.readHookUse();
     this.telemetryOn = rohas.hooks.record.isUsed();
     if (this.telemetryOn) {
       this.metricTimer = setInterval(() => this.recordMetrics(), 100);
@@ -255,8 +265,7 @@ export class Engine {
   sampleTrace(traceId: string, inherited = true): boolean {
     if (!this.telemetryOn) return inherited;
     if (this.wantedTraces.size > 0 && this.wantedTraces.delete(traceId)) return true;
-    const hook = this.rohas.hooks.sampleTrace;
-    return !hook.isUsed() || hook.call(traceId) !== false;
+    return !this.samplerTapped || this.rohas.hooks.sampleTrace.call(traceId) !== false;
   }
 
   /**
@@ -272,6 +281,12 @@ export class Engine {
   }
 
   /** A span through which a trace enters this process (a cron run, a message from elsewhere): sampled here. */
+  private readHookUse(): void {
+    const { beforeInvoke, afterInvoke, sampleTrace } = this.rohas.hooks;
+    this.invokeHookUsed = beforeInvoke.isUsed() || afterInvoke.isUsed();
+    this.samplerTapped = sampleTrace.isUsed();
+  }
+
   private rootSpan(name: string, kind: SpanKind, parent?: TraceContext): ActiveSpan {
     const span = new ActiveSpan(name, kind, parent, this.telemetryOn);
     span.sampled = this.sampleTrace(span.traceId, parent?.sampled);
@@ -346,8 +361,7 @@ export class Engine {
     /** The parent's start, when the parent started in this same step (a delivery's consume span). */
     startedAt?: number,
   ): R | Promise<R> {
-    const { beforeInvoke, afterInvoke } = this.rohas.hooks;
-    if (beforeInvoke.isUsed() || afterInvoke.isUsed()) {
+    if (this.invokeHookUsed) {
       return this.invokeHooked(ref, args, parent, kind).then(
         ({ result, state }) => next(context, result, state),
         (error: HandlerError) => failed(context, error),

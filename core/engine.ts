@@ -280,13 +280,13 @@ export class Engine {
     (forget as { unref?: () => void }).unref?.();
   }
 
-  /** A span through which a trace enters this process (a cron run, a message from elsewhere): sampled here. */
   private readHookUse(): void {
     const { beforeInvoke, afterInvoke, sampleTrace } = this.rohas.hooks;
     this.invokeHookUsed = beforeInvoke.isUsed() || afterInvoke.isUsed();
     this.samplerTapped = sampleTrace.isUsed();
   }
 
+  /** A span through which a trace enters this process (a cron run, a message from elsewhere): sampled here. */
   private rootSpan(name: string, kind: SpanKind, parent?: TraceContext): ActiveSpan {
     const span = new ActiveSpan(name, kind, parent, this.telemetryOn);
     span.sampled = this.sampleTrace(span.traceId, parent?.sampled);

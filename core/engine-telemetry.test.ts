@@ -170,3 +170,52 @@ test("a handler's log lines, its span and what it publishes agree on one span id
     await engine.stop();
   }
 });
+
+test("an unsampled publish carries a copy of its caller's trace context, not the caller's own object", async () => {
+  write("config/rohas.toml", `[project]\nname = "t"\nlanguage = "typescript"\n[server]\nport = 0\n[adapter]\ntype = "memory"\n[telemetry]\ntype = "none"\n[workbench]\nenabled = false\n[events]\nmax_attempts = 1\n`);
+  write("schema/app.ro", `type Item { id: Int }\napi AddItem { method: POST  path: "/items"  response: Item  triggers: [ItemAdded] }\nevent ItemAdded { payload: Item  handler: [refuse_item] }\n`);
+  write("src/handlers/api/AddItem.ts", "export function handler() {\n  return { id: 3 };\n}\n");
+  write("src/handlers/events/refuse_item.ts", "export function handler() {\n  throw new Error('refused');\n}\n");
+  const letters: { headers: Record<string | symbol, unknown> }[] = [];
+  const { engine, schema } = await serveRecorded((rohas) => {
+    rohas.hooks.record.tap("letters", (r) => {
+      if (r.type === "dead-letter") letters.push(r.deadLetter as unknown as { headers: Record<string | symbol, unknown> });
+    });
+  });
+  try {
+    // A server passes its own per-request object (holding the Request) as the parent.
+    const caller = { traceId: "4bf92f3577b34da6a3ce929d0e0e4736", spanId: "00f067aa0ba902b7", sampled: false, request: new Request("http://127.0.0.1/items") };
+    await engine.callApi(schema.apis[0]!, { params: {}, queryParams: {}, body: undefined, headers: {} }, caller);
+    const deadline = Date.now() + 5_000;
+    while (letters.length === 0 && Date.now() < deadline) await Bun.sleep(10);
+    const { headers } = letters[0]!;
+    expect(headers.traceparent).toBe("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00");
+    const carried = Object.getOwnPropertySymbols(headers).map((key) => headers[key]);
+    // Nothing of the caller's object lives on in the queued, retried or dead-lettered message.
+    expect(carried).toEqual([{ traceId: caller.traceId, spanId: caller.spanId, sampled: false }]);
+  } finally {
+    await engine.stop();
+  }
+});
+
+test("invoke hooks tapped by a reload tap run from that reload on", async () => {
+  write("config/rohas.toml", `[project]\nname = "t"\nlanguage = "typescript"\n[server]\nport = 0\n[adapter]\ntype = "memory"\n[telemetry]\ntype = "none"\n[workbench]\nenabled = false\n`);
+  write("schema/app.ro", `type Item { id: Int }\napi CountItem { method: POST  path: "/count"  response: Item }\n`);
+  write("src/handlers/api/CountItem.ts", "export function handler() {\n  return { id: 4 };\n}\n");
+  let before = 0;
+  const { engine, schema } = await serveRecorded((rohas) => {
+    rohas.hooks.reload.tap("late", () => {
+      if (!rohas.hooks.beforeInvoke.isUsed()) rohas.hooks.beforeInvoke.tapPromise("late", async () => void before++);
+    });
+  });
+  try {
+    const call = () => engine.callApi(schema.apis[0]!, { params: {}, queryParams: {}, body: undefined, headers: {} });
+    await call();
+    expect(before).toBe(0);
+    expect(await engine.swap(schema)).toEqual([]);
+    expect(await call()).toEqual({ status: 200, body: { id: 4 } });
+    expect(before).toBe(1);
+  } finally {
+    await engine.stop();
+  }
+});

@@ -239,6 +239,8 @@ export class Engine {
     }
     await this.subscribeEvents();
     await this.rohas.hooks.reload.promise(this);
+    // A `reload` tap may tap the invoke or sampling hooks.
+    this.readHookUse();
     return [];
   }
 
@@ -571,7 +573,10 @@ export class Engine {
     const names = this.names.event(event);
     if (parent?.sampled === false) {
       // An unsampled trace gets no publish span (it would not be recorded): consumers continue from the parent.
-      const published = this.adapter.publish(event, payload, { headers: traceHeaders(parent) });
+      // A copy of its context: the parent may be a caller's own object (a route's call holds its Request),
+      // which must not live on in a queued or retried message.
+      const context: TraceContext = { traceId: parent.traceId, spanId: parent.spanId, sampled: false };
+      const published = this.adapter.publish(event, payload, { headers: traceHeaders(context) });
       if (published !== ACCEPTED) return published.then(() => this.metrics.add(names.published));
       this.metrics.add(names.published);
       return ACCEPTED;
@@ -847,8 +852,8 @@ let isoPrefix = "";
 function isoTime(ms: number): string {
   if (ms === isoMs) return isoLast;
   const millis = ms % 1000;
-  // Whole milliseconds after 1970 only: anything else is formatted in full.
-  if (!(millis >= 0 && Number.isInteger(millis))) return new Date(ms).toISOString();
+  // Whole milliseconds after 1970, within Date's range, only: anything else is formatted in full.
+  if (!(millis >= 0 && Number.isInteger(millis) && ms <= 8.64e15)) return new Date(ms).toISOString();
   const second = ms - millis;
   if (second !== isoSecond) {
     isoSecond = second;

@@ -113,7 +113,11 @@ export function createHooks() {
     resolveRuntime: new HookMap(() => new SyncBailHook<[RuntimeContext], RuntimeBridge | undefined>(["context"])),
     /** Adapter type (`memory`, `nats`, …) → adapter instance. One adapter plugin answers. */
     createAdapter: new HookMap(() => new SyncBailHook<[AdapterContext], Adapter | undefined>(["context"])),
-    /** Around every handler call (middleware, telemetry, retries). Skipped entirely when untapped. */
+    /**
+     * Around every handler call (middleware, telemetry, retries). Skipped entirely when untapped.
+     * Whether it is tapped is read when the engine starts and after each `reload`: tap it when
+     * the plugin is applied (or in a `serve`/`reload` tap), not from a handler.
+     */
     beforeInvoke: new AsyncSeriesHook<[Invocation]>(["invocation"]),
     afterInvoke: new AsyncSeriesHook<[Invocation, InvocationOutcome]>(["invocation", "outcome"]),
     /**
@@ -121,6 +125,7 @@ export function createHooks() {
      * message without trace context) recorded? A store with a write budget answers `false` to
      * sample under load; untapped, every trace is. Its spans then carry the answer to later hops
      * (`traceparent`'s sampled flag), so an unsampled trace costs no span records at all.
+     * Like `beforeInvoke`, whether it is tapped is read at start and after each `reload`.
      */
     sampleTrace: new SyncBailHook<[string], boolean | undefined>(["traceId"]),
     /** Span, log, metric and dead-letter sink. Synchronous: stores buffer, never block. */

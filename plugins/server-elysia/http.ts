@@ -278,7 +278,7 @@ export class ApiRoute {
   }
 
   /**
-   * Starts reading a body that is not JSON of a known length, after the media
+   * Starts reading a body that is not JSON of a known, non-zero length, after the media
    * type check (the size limit by content-length came first). Parsing and the
    * shape check follow in `parseBody`, in the same step when Bun already holds the body.
    */

@@ -119,6 +119,8 @@ test.skipIf(!available)("fix 2: a broker nack fails only that publish; a closed 
   // The publisher channel really closes (the broker answers 404 to an unknown exchange, a channel
   // error): that publish is sent again on a new channel of the same connection, within publishWaitMs.
   const copies = `fx.copies.${other}`;
+  // Deleted here: an auto-delete queue that never had a consumer (only basic.get) would stay behind.
+  t.defer(() => channel.deleteQueue(copies).catch(() => undefined));
   await channel.assertQueue(copies, { autoDelete: true });
   await channel.bindQueue(copies, "rohas", other);
   proxy.failNextPublish(other);

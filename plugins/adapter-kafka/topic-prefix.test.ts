@@ -185,6 +185,21 @@ describe.skipIf(!available)("kafka topic names on the broker", () => {
     expect(`${prefix}dlq.${event45}`.length).toBe(249);
   }, 60_000);
 
+  test("an event whose topic Kafka would take for another's ('.' and '_' alike) is refused naming both, and makes no topic", async () => {
+    const prefix = `${run}.clash.`;
+    const a = await adapter(prefix);
+    const subscription = await a.subscribe("Order", async () => undefined, { group: "g", retry: oneAttempt });
+    const error = await refusal(() => a.publish("dlq_Order", 1));
+    expect({ code: error.code, message: error.message }).toEqual({
+      code: "adapter/config",
+      message:
+        `Kafka topic ${prefix}dlq_Order (event dlq_Order) would collide with ${prefix}dlq.Order (dead letters of event Order): ` +
+        "Kafka treats '.' and '_' in topic names as the same character; rename one of the events",
+    });
+    expect((await admin.listTopics()).filter((t) => t.startsWith(prefix)).sort()).toEqual([`${prefix}Order`, `${prefix}dlq.Order`]);
+    await subscription.close();
+  }, 60_000);
+
   test("an event name Kafka cannot carry in a topic is refused naming it, and makes no topic", async () => {
     const prefix = `${run}.names.`;
     const a = await adapter(prefix);

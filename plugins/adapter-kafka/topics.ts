@@ -27,6 +27,8 @@ export class TopicNames {
   // Publishing asks for the same few names all the time: checked once, then looked up.
   private readonly events = new Map<string, string>();
   private readonly deadLetters = new Map<string, string>();
+  /** Each name given out, by its spelling with '.' as '_' (Kafka refuses two topics that differ only there). */
+  private readonly given = new Map<string, { topic: string; use: string }>();
 
   /** Throws an `adapter/config` AdapterError for a prefix Kafka could not use. */
   constructor(prefix: unknown = DEFAULT_TOPIC_PREFIX) {
@@ -35,12 +37,12 @@ export class TopicNames {
 
   /** `<prefix><event>`: the topic the event is published to and consumed from. */
   eventTopic(event: string): string {
-    return this.events.get(event) ?? remember(this.events, event, this.name(event, ""));
+    return this.events.get(event) ?? remember(this.events, event, this.claim(this.name(event, ""), `event ${event}`));
   }
 
   /** `<prefix>dlq.<event>`: where the event's messages go once their retries are spent. */
   deadLetterTopic(event: string): string {
-    return this.deadLetters.get(event) ?? remember(this.deadLetters, event, this.name(event, DEAD_LETTER));
+    return this.deadLetters.get(event) ?? remember(this.deadLetters, event, this.claim(this.name(event, DEAD_LETTER), `dead letters of event ${event}`));
   }
 
   /**
@@ -54,6 +56,24 @@ export class TopicNames {
   groupId(group: string, event: string): string {
     const name = `${group}.${event}`;
     return this.prefix === DEFAULT_TOPIC_PREFIX ? name : this.prefix + name;
+  }
+
+  /**
+   * Kafka treats '.' and '_' in topic names as one character (they meet in its metric names) and
+   * refuses a topic colliding with an existing one: an event `dlq_X` beside an event `X` would
+   * need `<prefix>dlq_X` and `<prefix>dlq.X`. Refused here, naming both, not by the broker later.
+   */
+  private claim(topic: string, use: string): string {
+    const key = topic.replaceAll(".", "_");
+    const holder = this.given.get(key);
+    if (holder && holder.topic !== topic) {
+      throw new AdapterError(
+        "adapter/config",
+        `Kafka topic ${topic} (${use}) would collide with ${holder.topic} (${holder.use}): Kafka treats '.' and '_' in topic names as the same character; rename one of the events`,
+      );
+    }
+    this.given.set(key, { topic, use });
+    return topic;
   }
 
   private name(event: string, kind: string): string {

@@ -11,7 +11,11 @@
  * by function and by "native, called from". Needs Linux `perf` (root or
  * perf_event_paranoid ≤ 1) and `wrk`.
  *
- *   bun bench/profile-http.ts [--app rohas|elysia|both] [--seconds 4] [--no-telemetry] [--top 25]
+ * With --native-leaves it also lists, for the samples with no JavaScript on the stack, the native
+ * function sampled and its two callers (kernel symbols resolve; Bun's binary is stripped, so its
+ * own frames read "[unknown]").
+ *
+ *   bun bench/profile-http.ts [--app rohas|elysia|both] [--seconds 4] [--no-telemetry] [--top 25] [--native-leaves]
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -88,10 +92,21 @@ function shortName(name: string): string {
 const nativeKind = (dso: string): string | undefined =>
   dso.includes("kallsyms") ? "kernel" : dso.includes("vdso") ? "clock (vdso)" : dso.includes("libc") ? "libc" : dso.includes("bun") ? "bun" : undefined;
 
-function attribute(perfData: string, ranges: JitRange[], mainThread: number): { total: number; byFunction: Map<string, number>; byCaller: Map<string, number> } {
-  const out = Bun.spawnSync(["perf", "script", "-i", perfData, "-F", "tid,ip,dso"], { stdout: "pipe", stderr: "ignore", maxBuffer: 1 << 30 }).stdout.toString();
+interface Attribution {
+  total: number;
+  byFunction: Map<string, number>;
+  byCaller: Map<string, number>;
+  /** Samples with no JavaScript on the stack, by native leaf and its two callers. */
+  byNativeLeaf: Map<string, number>;
+}
+
+const NO_JS = "(no JavaScript on the stack)";
+
+function attribute(perfData: string, ranges: JitRange[], mainThread: number): Attribution {
+  const out = Bun.spawnSync(["perf", "script", "-i", perfData, "-F", "tid,ip,dso,sym"], { stdout: "pipe", stderr: "ignore", maxBuffer: 1 << 30 }).stdout.toString();
   const byFunction = new Map<string, number>();
   const byCaller = new Map<string, number>();
+  const byNativeLeaf = new Map<string, number>();
   const add = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
   let total = 0;
   for (const sample of out.split("\n\n")) {
@@ -99,8 +114,9 @@ function attribute(perfData: string, ranges: JitRange[], mainThread: number): { 
     // Only the main JavaScript thread (its tid is the pid): the writer worker, GC helpers and the JIT compiler are other threads.
     if (lines.length < 2 || Number(lines[0]!.trim().split(/\s+/)[0]) !== mainThread) continue;
     const frames = lines.slice(1).map((l) => {
-      const m = /^\s*([0-9a-f]+)\s+\((.*)\)/.exec(l);
-      return m ? { ip: parseInt(m[1]!, 16), dso: m[2]! } : undefined;
+      // "<ip> <symbol, possibly empty or with spaces> (<dso>)"
+      const m = /^\s*([0-9a-f]+)\s+(.*?)\s*\(([^()]*)\)$/.exec(l);
+      return m ? { ip: parseInt(m[1]!, 16), sym: m[2]! || "[unknown]", dso: m[3]! } : undefined;
     });
     const top = frames[0];
     if (!top) continue;
@@ -110,7 +126,7 @@ function attribute(perfData: string, ranges: JitRange[], mainThread: number): { 
       add(byFunction, shortName(jitName(ranges, top.ip) ?? "(JIT, unnamed)"));
       continue;
     }
-    let caller = "(no JavaScript on the stack)";
+    let caller = NO_JS;
     for (const frame of frames.slice(1)) {
       if (!frame || nativeKind(frame.dso) !== undefined) continue;
       const name = jitName(ranges, frame.ip);
@@ -121,8 +137,9 @@ function attribute(perfData: string, ranges: JitRange[], mainThread: number): { 
     }
     add(byFunction, `[native: ${kind}]`);
     add(byCaller, `${kind} ← ${caller}`);
+    if (caller === NO_JS) add(byNativeLeaf, [top, ...frames.slice(1, 3)].map((f) => f?.sym.slice(0, 40) ?? "?").join(" ← "));
   }
-  return { total, byFunction, byCaller };
+  return { total, byFunction, byCaller, byNativeLeaf };
 }
 
 /** utime + stime of a process, in µs (all its threads). */
@@ -132,7 +149,7 @@ function cpuOf(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) * (1_000_000 / 100);
 }
 
-async function profile(app: App, seconds: number, top: number): Promise<void> {
+async function profile(app: App, seconds: number, top: number, nativeLeaves: boolean): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "rohas-profile-"));
   try {
     const child = Bun.spawn([process.execPath, import.meta.path, "--serve", app, ...process.argv.filter((a) => a === "--no-telemetry")], {
@@ -161,7 +178,7 @@ async function profile(app: App, seconds: number, top: number): Promise<void> {
     await child.exited;
     const dumps = readdirSync(dir).filter((f) => f.startsWith("jit-") && f.endsWith(".dump"));
     const ranges = dumps.flatMap((f) => readJitDump(join(dir, f))).sort((x, y) => x.start - y.start);
-    const { total, byFunction, byCaller } = attribute(perfData, ranges, child.pid);
+    const { total, byFunction, byCaller, byNativeLeaf } = attribute(perfData, ranges, child.pid);
     const usPerRequest = cpu / (rps * seconds);
     // Samples cover the main thread only; scaled by the whole process's CPU per request they slightly
     // overstate each row (helper threads used ~5% here), the same way for both apps.
@@ -171,6 +188,10 @@ async function profile(app: App, seconds: number, top: number): Promise<void> {
     for (const [name, n] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`  ${us(n)}  ${name}`);
     console.log(`  native time by JavaScript caller (µs per request):`);
     for (const [name, n] of [...byCaller].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`  ${us(n)}  ${name}`);
+    if (nativeLeaves) {
+      console.log(`  ${NO_JS}, by native function and its callers (µs per request):`);
+      for (const [name, n] of [...byNativeLeaf].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`  ${us(n)}  ${name}`);
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -184,5 +205,5 @@ if (args[0] === "--serve") {
   for (const tool of ["perf", "wrk"]) if (!Bun.which(tool)) throw new Error(`${tool} is needed (apt-get install ${tool === "perf" ? "linux-perf" : "wrk"})`);
   const which = value("app", "both");
   const apps: App[] = which === "both" ? ["elysia", "rohas"] : [which as App];
-  for (const app of apps) await profile(app, Number(value("seconds", "4")), Number(value("top", "25")));
+  for (const app of apps) await profile(app, Number(value("seconds", "4")), Number(value("top", "25")), args.includes("--native-leaves"));
 }

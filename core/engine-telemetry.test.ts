@@ -18,6 +18,10 @@ const write = (path: string, text: string) => {
   writeFileSync(join(dir, path), text);
 };
 
+/** The project's config: memory adapter, `record` tapped by the test (telemetry type "none"), and `extra` TOML. */
+const writeConfig = (extra = "") =>
+  write("config/rohas.toml", `[project]\nname = "t"\nlanguage = "typescript"\n[server]\nport = 0\n[adapter]\ntype = "memory"\n[telemetry]\ntype = "none"\n[workbench]\nenabled = false\n${extra}`);
+
 /** Serves the project written so far, with `tap` run before serving; spans and metrics recorded are collected. */
 async function serveRecorded(tap: (rohas: Rohas) => void = () => {}) {
   const rohas = await Rohas.create({ projectDir: dir, registry: builtinPlugins });
@@ -34,7 +38,7 @@ async function serveRecorded(tap: (rohas: Rohas) => void = () => {}) {
 }
 
 test("spans carry their handler's or event's attributes; a second delivery says attempt 2", async () => {
-  write("config/rohas.toml", `[project]\nname = "t"\nlanguage = "typescript"\n[server]\nport = 0\n[adapter]\ntype = "memory"\n[telemetry]\ntype = "none"\n[workbench]\nenabled = false\n[events]\nbackoff_ms = 10\n`);
+  writeConfig("[events]\nbackoff_ms = 10\n");
   write("schema/app.ro", `type User { id: Int }\napi CreateUser { method: POST  path: "/users"  response: User  triggers: [UserCreated] }\nevent UserCreated { payload: User  handler: [flaky] }\n`);
   write("src/handlers/api/CreateUser.ts", "export function handler() {\n  return { id: 1 };\n}\n");
   write("src/handlers/events/flaky.ts", "let calls = 0;\nexport function handler() {\n  if (++calls === 1) throw new Error('first time fails');\n}\n");
@@ -70,7 +74,7 @@ test("spans carry their handler's or event's attributes; a second delivery says 
 });
 
 test("an unsampled trace records no span of what succeeds, and every span of what fails and is retried", async () => {
-  write("config/rohas.toml", `[project]\nname = "t"\nlanguage = "typescript"\n[server]\nport = 0\n[adapter]\ntype = "memory"\n[telemetry]\ntype = "none"\n[workbench]\nenabled = false\n[events]\nbackoff_ms = 10\n`);
+  writeConfig("[events]\nbackoff_ms = 10\n");
   write("schema/app.ro", `type User { id: Int }\napi CreateUser { method: POST  path: "/users"  response: User  triggers: [UserCreated] }\nevent UserCreated { payload: User  handler: [flaky_once]  triggers: [Welcomed] }\nevent Welcomed { payload: User  handler: [greet] }\n`);
   write("src/handlers/api/CreateUser.ts", "export function handler() {\n  return { id: 1 };\n}\n");
   write("src/handlers/events/flaky_once.ts", "let calls = 0;\nexport function handler() {\n  if (++calls === 1) throw new Error('first time fails');\n}\n");
@@ -113,7 +117,7 @@ test("an unsampled trace records no span of what succeeds, and every span of wha
 });
 
 test("beforeInvoke/afterInvoke see every call, with its result and a duration measured on one clock", async () => {
-  write("config/rohas.toml", `[project]\nname = "t"\nlanguage = "typescript"\n[server]\nport = 0\n[adapter]\ntype = "memory"\n[telemetry]\ntype = "none"\n[workbench]\nenabled = false\n`);
+  writeConfig();
   write("schema/app.ro", `type User { id: Int }\napi SlowUser { method: POST  path: "/slow"  response: User }\n`);
   write("src/handlers/api/SlowUser.ts", "export async function handler() {\n  await Bun.sleep(20);\n  return { id: 7 };\n}\n");
   const seen: { handler: string; result?: unknown; durationMs: number }[] = [];
@@ -140,7 +144,7 @@ test("beforeInvoke/afterInvoke see every call, with its result and a duration me
 });
 
 test("a handler's log lines, its span and what it publishes agree on one span id", async () => {
-  write("config/rohas.toml", `[project]\nname = "t"\nlanguage = "typescript"\n[server]\nport = 0\n[adapter]\ntype = "memory"\n[telemetry]\ntype = "none"\n[workbench]\nenabled = false\n`);
+  writeConfig();
   write("schema/app.ro", `type Note { id: Int }\napi AddNote { method: POST  path: "/notes"  response: Note  triggers: [NoteAdded] }\nevent NoteAdded { payload: Note  handler: [index_note] }\n`);
   // AddNote's span id is first asked for by its publish, after the call ended; index_note's by a log line during the call.
   write("src/handlers/api/AddNote.ts", "export function handler() {\n  return { id: 1 };\n}\n");
@@ -172,7 +176,7 @@ test("a handler's log lines, its span and what it publishes agree on one span id
 });
 
 test("an unsampled publish carries a copy of its caller's trace context, not the caller's own object", async () => {
-  write("config/rohas.toml", `[project]\nname = "t"\nlanguage = "typescript"\n[server]\nport = 0\n[adapter]\ntype = "memory"\n[telemetry]\ntype = "none"\n[workbench]\nenabled = false\n[events]\nmax_attempts = 1\n`);
+  writeConfig("[events]\nmax_attempts = 1\n");
   write("schema/app.ro", `type Item { id: Int }\napi AddItem { method: POST  path: "/items"  response: Item  triggers: [ItemAdded] }\nevent ItemAdded { payload: Item  handler: [refuse_item] }\n`);
   write("src/handlers/api/AddItem.ts", "export function handler() {\n  return { id: 3 };\n}\n");
   write("src/handlers/events/refuse_item.ts", "export function handler() {\n  throw new Error('refused');\n}\n");
@@ -199,7 +203,7 @@ test("an unsampled publish carries a copy of its caller's trace context, not the
 });
 
 test("invoke hooks tapped by a reload tap run from that reload on", async () => {
-  write("config/rohas.toml", `[project]\nname = "t"\nlanguage = "typescript"\n[server]\nport = 0\n[adapter]\ntype = "memory"\n[telemetry]\ntype = "none"\n[workbench]\nenabled = false\n`);
+  writeConfig();
   write("schema/app.ro", `type Item { id: Int }\napi CountItem { method: POST  path: "/count"  response: Item }\n`);
   write("src/handlers/api/CountItem.ts", "export function handler() {\n  return { id: 4 };\n}\n");
   let before = 0;

@@ -295,10 +295,14 @@ export class Engine {
     return span;
   }
 
-  /** A handler call's span, built now that it is recorded (sampled, or failed), on the call's own clock reading and ids. */
-  private recordCall(ref: HandlerRef, kind: SpanKindOfCall, state: InvocationState, durationMs: number, error?: unknown): void {
+  /**
+   * A handler call's span, by recordSpan's rule (a timed call of a sampled trace, or one that
+   * failed), built only now, on the call's own clock reading and ids.
+   */
+  private recordCall(ref: HandlerRef, kind: SpanKindOfCall, state: InvocationState, error?: unknown, durationMs?: number): void {
+    if (!this.telemetryOn || !state.timed || (!state.sampled && error === undefined)) return;
     const names = this.names.handler(ref);
-    this.rohas.hooks.record.call({ type: "span", span: spanOf(names.span, kind, state, names.attributes).end(error, durationMs) });
+    this.rohas.hooks.record.call({ type: "span", span: spanOf(names.span, kind, state, names.attributes).end(error, durationMs ?? state.elapsed()) });
   }
 
   /** Spans of sampled traces are recorded; an unsampled trace's span only when it failed. */
@@ -415,7 +419,7 @@ export class Engine {
   private invocationDone(ref: HandlerRef, kind: SpanKindOfCall, state: InvocationState, result: unknown): unknown {
     if (this.telemetryOn && state.timed) {
       const elapsed = state.elapsed();
-      if (state.sampled) this.recordCall(ref, kind, state, elapsed);
+      this.recordCall(ref, kind, state, undefined, elapsed);
       this.metrics.observe(this.names.handler(ref).duration, elapsed);
     }
     return result;
@@ -423,7 +427,7 @@ export class Engine {
 
   /** Records and logs a failed call; returns the error to throw. */
   private invocationFailed(ref: HandlerRef, kind: SpanKindOfCall, state: InvocationState, error: unknown): HandlerError {
-    if (this.telemetryOn && state.timed) this.recordCall(ref, kind, state, state.elapsed(), error);
+    this.recordCall(ref, kind, state, error);
     const failure = asHandlerError(error, ref);
     if (failure.status !== undefined && failure.status < 500) {
       // A handler answering 4xx on purpose (not found, forbidden) is not a failure worth a stack trace.
@@ -497,9 +501,9 @@ export class Engine {
         const state = new InvocationState(this, parent, name, this.telemetryOn, this.telemetryOn ? performance.now() : 0);
         try {
           outcome = await builtin(context, state);
-          if (this.telemetryOn && state.sampled) this.recordCall(ref, "middleware", state, state.elapsed());
+          this.recordCall(ref, "middleware", state);
         } catch (error) {
-          if (this.telemetryOn) this.recordCall(ref, "middleware", state, state.elapsed(), error);
+          this.recordCall(ref, "middleware", state, error);
           throw error;
         }
       }

@@ -13,7 +13,7 @@ import { formatTraceparent, newSpanId, newTraceId, parseTraceparent, spanOf, typ
 import type { CorsPolicy } from "./cors.ts";
 import { fulfilledValue, NOT_YET } from "../../core/platform.ts";
 import { errorStatus, type ApiRequest, type ApiResponse, type ServerEngine } from "./engine-port.ts";
-import { flattenQuery, parseQuery, queryCoercer, type RawQuery } from "./query.ts";
+import { parseQuery, queryCoercer, untypedQuery, type RawQuery } from "./query.ts";
 import { lazyHeaders } from "./lazy-headers.ts";
 import { clientAddresses, retryAfterOf } from "./rate-limit.ts";
 import type { ValidatorCache, Validator, ValidationFailure } from "./validation.ts";
@@ -322,9 +322,8 @@ export class ApiRoute {
   }
 
   private readQuery(url: string): Record<string, string> {
-    const raw = parseQuery(url);
-    if (!this.queryValidator || !this.coerceQuery) return flattenQuery(raw);
-    const typed = this.coerceQuery(raw);
+    if (!this.queryValidator || !this.coerceQuery) return untypedQuery(url);
+    const typed = this.coerceQuery(parseQuery(url));
     if (!this.queryValidator.test(typed)) {
       throw new EarlyResponse(400, invalid("invalid query parameters", this.queryValidator.errors(typed)));
     }
@@ -344,7 +343,7 @@ function withLazyQuery(call: RouteCall, body: unknown, headers: Record<string, s
   return {
     params: call.params,
     get queryParams(): Record<string, string> {
-      return (query ??= flattenQuery(parseQuery(call.url ?? call.request.url)));
+      return (query ??= untypedQuery(call.url ?? call.request.url));
     },
     set queryParams(value: Record<string, string>) {
       query = value;

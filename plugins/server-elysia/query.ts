@@ -40,6 +40,11 @@ function decode(s: string): string {
   }
 }
 
+/** What an API without a `query:` shape sees of a URL's query: the last value of each key. */
+export function untypedQuery(url: string): Record<string, string> {
+  return flattenQuery(parseQuery(url));
+}
+
 /** The last value of each key: what an API without a `query:` shape sees. */
 export function flattenQuery(raw: RawQuery): Record<string, string> {
   for (const key in raw) {
